@@ -1,0 +1,5 @@
+"""`python -m lfdesk`."""
+
+from lfdesk.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Icons, the sample flow and other files shipped inside the wheel."""

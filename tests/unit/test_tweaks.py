@@ -1,0 +1,170 @@
+"""TweakSet: coercion and validation by kind, diff against the flow, presets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lfdesk.core.flow import load_flow, parse_flow
+from lfdesk.core.tweaks import GlobalVariable, PresetError, TweakError, TweakSet, load_preset, save_preset
+
+DATA = Path(__file__).parents[1] / "data"
+OPENAI = "OpenAIModelComponent-44DEX"
+PROMPT = "PromptComponent-0ko7V"
+CHAT_IN = "ChatInput-wEKUV"
+
+
+@pytest.fixture
+def tweaks() -> TweakSet:
+    return TweakSet(load_flow(DATA / "echo_chat.flow.json"))
+
+
+def test_numbers_are_coerced_from_text(tweaks: TweakSet) -> None:
+    assert tweaks.set(OPENAI, "temperature", "0.7") == 0.7
+    assert tweaks.set(OPENAI, "max_tokens", "256") == 256
+    assert tweaks.set(OPENAI, "seed", "3.0") == 3
+    assert tweaks.to_json() == {OPENAI: {"temperature": 0.7, "max_tokens": 256, "seed": 3}}
+    assert isinstance(tweaks.to_json()[OPENAI]["max_tokens"], int)
+
+
+@pytest.mark.parametrize(
+    ("field", "raw", "message"),
+    [
+        ("temperature", "hot", "expected a number"),
+        ("temperature", "1.5", "above the maximum 1"),
+        ("temperature", "-0.1", "below the minimum 0"),
+        ("temperature", "nan", "finite"),
+        ("max_tokens", "2.5", "whole number"),
+        ("max_tokens", "200000", "above the maximum 128000"),
+        ("json_mode", "maybe", "true or false"),
+        ("model_kwargs", "{bad", "invalid JSON at line 1, column 2"),
+        ("model_kwargs", "[1]", "expected a JSON object"),
+        ("code", "print(1)", "cannot be tweaked"),
+        ("input_value", "x", "cannot be tweaked"),
+    ],
+)
+def test_bad_values_have_a_message_and_are_never_sent(tweaks: TweakSet, field: str, raw: str, message: str) -> None:
+    with pytest.raises(TweakError, match=message):
+        tweaks.set(OPENAI, field, raw)
+    assert tweaks.to_json() == {}
+
+
+def test_invalid_value_is_kept_to_show_and_replaces_the_good_one(tweaks: TweakSet) -> None:
+    tweaks.set(OPENAI, "temperature", "0.5")
+    assert tweaks.try_set(OPENAI, "temperature", "0.5x") is not None
+    bad = tweaks.invalid(OPENAI, "temperature")
+    assert bad is not None and bad.raw == "0.5x"
+    assert tweaks.is_changed(OPENAI, "temperature")
+    assert not tweaks.valid
+    assert tweaks.to_json() == {}
+    assert tweaks.try_set(OPENAI, "temperature", "0.6") is None
+    assert tweaks.valid and tweaks.to_json() == {OPENAI: {"temperature": 0.6}}
+
+
+def test_value_equal_to_the_flow_is_not_sent(tweaks: TweakSet) -> None:
+    tweaks.set(OPENAI, "temperature", "0.1")
+    tweaks.set(OPENAI, "model_name", "gpt-4o-mini")
+    tweaks.set(OPENAI, "stream", "true")
+    tweaks.set(OPENAI, "max_retries", 0)
+    assert tweaks.to_json() == {}
+    tweaks.set(OPENAI, "temperature", 0.9)
+    assert tweaks.value(OPENAI, "temperature") == 0.9
+    tweaks.reset(OPENAI, "temperature")
+    assert tweaks.value(OPENAI, "temperature") == 0.1
+    assert not tweaks
+
+
+def test_dropdown_options_and_combobox() -> None:
+    flow = load_flow(DATA / "echo_chat.flow.json")
+    t = TweakSet(flow)
+    t.set(OPENAI, "model_name", "my-own-model")  # combobox: free text allowed
+    t.set(CHAT_IN, "sender", "Machine")
+    with pytest.raises(TweakError, match="not one of the options"):
+        t.set(CHAT_IN, "sender", "Robot")
+
+
+def test_secret_literal_and_global_variable(tweaks: TweakSet) -> None:
+    tweaks.set(OPENAI, "api_key", "sk-literal")
+    assert tweaks.to_json()[OPENAI]["api_key"] == "sk-literal"
+    tweaks.set(OPENAI, "api_key", GlobalVariable("OPENAI_API_KEY"))
+    assert tweaks.to_json()[OPENAI]["api_key"] == {"value": "OPENAI_API_KEY", "load_from_db": True}
+    # the same shape read back from a preset
+    t2 = TweakSet(tweaks.flow)
+    t2.load(tweaks.to_json())
+    assert t2.to_json() == tweaks.to_json()
+    with pytest.raises(TweakError, match="needs a name"):
+        tweaks.set(OPENAI, "api_key", GlobalVariable(" "))
+
+
+def test_by_display_name_and_unknowns(tweaks: TweakSet) -> None:
+    tweaks.set("OpenAI", "temperature", "0.3")
+    assert tweaks.to_json() == {OPENAI: {"temperature": 0.3}}
+    with pytest.raises(TweakError, match="no component 'Nope'"):
+        tweaks.set("Nope", "x", 1)
+    with pytest.raises(TweakError, match="has no field 'nope'"):
+        tweaks.set(OPENAI, "nope", 1)
+
+
+def test_lists_drop_empty_strings() -> None:
+    flow = parse_flow({"data": {"nodes": [{"id": "F-1", "data": {"id": "F-1", "type": "File", "node": {"template": {
+        "path": {"type": "file", "_input_type": "FileInput", "list": True, "value": ""},
+        "tags": {"type": "str", "_input_type": "MessageTextInput", "list": True, "value": []},
+        "table": {"type": "table", "_input_type": "TableInput", "value": []},
+        "model": {"type": "model", "_input_type": "ModelInput", "value": "",
+                  "options": [{"name": "gpt-x", "provider": "OpenAI"}]},
+    }}}}], "edges": []}})
+    t = TweakSet(flow)
+    assert t.set("F-1", "path", "a/b.pdf") == ["a/b.pdf"]
+    assert t.set("F-1", "tags", '["x", "", "y"]') == ["x", "y"]
+    assert t.set("F-1", "tags", "one\n\ntwo") == ["one", "two"]
+    assert t.set("F-1", "table", '[{"a": 1}]') == [{"a": 1}]
+    with pytest.raises(TweakError, match="row objects"):
+        t.set("F-1", "table", "[1]")
+    assert t.set("F-1", "model", "gpt-x") == [{"name": "gpt-x", "provider": "OpenAI"}]
+
+
+def test_presets_round_trip_and_never_hold_secret_literals(tweaks: TweakSet, tmp_path: Path) -> None:
+    tweaks.set(OPENAI, "temperature", "0.7")
+    tweaks.set(PROMPT, "template", "Be loud: {question}")
+    tweaks.set(OPENAI, "api_key", "sk-do-not-save")
+    path = tmp_path / "preset.json"
+    omitted = save_preset(path, tweaks)
+    assert omitted == [f"{OPENAI}.api_key"]
+    assert "sk-do-not-save" not in path.read_text()
+    data = load_preset(path)
+    assert data == {OPENAI: {"temperature": 0.7}, PROMPT: {"template": "Be loud: {question}"}}
+    fresh = TweakSet(tweaks.flow)
+    assert fresh.load(data) == []
+    assert fresh.to_json() == data
+
+
+def test_bad_presets(tmp_path: Path, tweaks: TweakSet) -> None:
+    p = tmp_path / "p.json"
+    p.write_text("[1, 2]")
+    with pytest.raises(PresetError, match="a preset is a JSON object"):
+        load_preset(p)
+    p.write_text("{oops")
+    with pytest.raises(PresetError, match="not valid JSON"):
+        load_preset(p)
+    with pytest.raises(TweakError):
+        tweaks.load({OPENAI: {"temperature": "hot"}})
+    assert tweaks.to_json() == {}  # strict load changed nothing
+    problems = tweaks.load({OPENAI: {"temperature": "hot", "seed": 7}}, strict=False)
+    assert len(problems) == 1 and tweaks.to_json() == {OPENAI: {"seed": 7}}
+
+
+@given(st.floats(min_value=0, max_value=1, allow_nan=False))
+def test_any_float_in_range_round_trips_through_text(value: float) -> None:
+    t = TweakSet(load_flow(DATA / "echo_chat.flow.json"))
+    assert t.set(OPENAI, "temperature", repr(value)) == value
+
+
+@given(st.text())
+def test_any_text_is_accepted_verbatim_by_text_fields(text: str) -> None:
+    t = TweakSet(load_flow(DATA / "echo_chat.flow.json"))
+    assert t.set(PROMPT, "template", text) == text
+    json.dumps(t.to_json())
