@@ -1,0 +1,302 @@
+"""Saved connections: name, server URL and TLS options, kept in ``profiles.json``.
+
+The file never holds a secret: tokens live in the keyring (``lfdesk.core.secrets``), keyed by
+profile name. A file lfdesk cannot parse is reported and left alone, never overwritten.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import dataclasses
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, get_args
+from urllib.parse import urlsplit
+
+from lfdesk.core import paths
+
+log = logging.getLogger(__name__)
+
+ProfileKind = Literal["self-hosted", "datastax"]
+KINDS: tuple[ProfileKind, ...] = get_args(ProfileKind)
+DATASTAX_BASE_URL = "https://api.langflow.astra.datastax.com"
+FILE_NAME = "profiles.json"
+FORMAT_VERSION = 1
+# Keys that would hold a secret; dropped on load so they are never written back.
+SECRET_KEYS = frozenset({"token", "api_key", "apikey", "api-key", "x-api-key", "password"})
+
+_OPTIONAL_TEXT = ("datastax_id", "ca_bundle", "default_flow")
+
+
+class ProfileError(ValueError):
+    """A profile, or the profiles file, is not usable; the message says why."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A saved connection to a Langflow server. Check it with ``validate_profile``."""
+
+    name: str
+    kind: ProfileKind = "self-hosted"
+    base_url: str = ""
+    datastax_id: str | None = None
+    ca_bundle: str | None = None
+    default_flow: str | None = None
+    verify_tls: bool = True
+
+    def __post_init__(self) -> None:
+        # Normalise only; validation is separate so a bad file can still be reported.
+        url = self.base_url
+        if isinstance(url, str):
+            url = url.strip().rstrip("/")
+            if not url and self.kind == "datastax":
+                url = DATASTAX_BASE_URL
+            object.__setattr__(self, "base_url", url)
+        for field in _OPTIONAL_TEXT:
+            value = getattr(self, field)
+            if isinstance(value, str):
+                object.__setattr__(self, field, value.strip() or None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form written to ``profiles.json``."""
+        return dataclasses.asdict(self)
+
+
+def validate_profile(profile: Profile, *, check_files: bool = True) -> None:
+    """Raise ``ProfileError`` if ``profile`` is unusable (``check_files``: the CA file too)."""
+    name = profile.name
+    if not isinstance(name, str) or not name.strip():
+        raise ProfileError("A profile needs a name.")
+    where = f"Profile {name!r}"
+    if name != name.strip():
+        raise ProfileError(f"{where}: the name must not start or end with spaces.")
+    if not name.isprintable():
+        raise ProfileError(f"{where}: the name must not contain control characters.")
+    if "/" in name:
+        raise ProfileError(f"{where}: the name must not contain '/'.")
+    if profile.kind not in KINDS:
+        raise ProfileError(
+            f"{where}: kind must be one of {', '.join(KINDS)}, not {profile.kind!r}."
+        )
+    _check_url(where, profile.base_url)
+    if profile.kind == "datastax" and not profile.datastax_id:
+        raise ProfileError(
+            f"{where}: a DataStax profile needs datastax_id (the Langflow ID shown in Astra)."
+        )
+    for field in _OPTIONAL_TEXT:
+        value = getattr(profile, field)
+        if value is not None and not isinstance(value, str):
+            raise ProfileError(f"{where}: {field} must be text, not {type(value).__name__}.")
+    if not isinstance(profile.verify_tls, bool):
+        raise ProfileError(f"{where}: verify_tls must be true or false.")
+    if check_files and profile.ca_bundle is not None:
+        bundle = Path(profile.ca_bundle).expanduser()
+        if not bundle.is_file():
+            raise ProfileError(f"{where}: CA bundle file not found: {bundle}")
+
+
+def _check_url(where: str, url: object) -> None:
+    if not isinstance(url, str) or not url:
+        raise ProfileError(f"{where}: a base URL is needed, e.g. http://127.0.0.1:7860")
+    example = "e.g. http://127.0.0.1:7860 or https://langflow.example.com"
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError on a malformed port
+    except ValueError as exc:
+        raise ProfileError(f"{where}: base URL {url!r} is malformed ({exc}).") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ProfileError(f"{where}: base URL must start with http:// or https://, {example}.")
+    if not parts.hostname:
+        raise ProfileError(f"{where}: base URL {url!r} has no host name, {example}.")
+    if parts.username is not None or parts.password is not None:
+        # Credentials in the URL would land in profiles.json: refuse without echoing them.
+        raise ProfileError(
+            f"{where}: base URL must not contain a user name or password; "
+            "save the API token in the keyring instead."
+        )
+    if parts.query or parts.fragment:
+        raise ProfileError(f"{where}: base URL {url!r} must not have a query or fragment.")
+
+
+class ProfileStore:
+    """The saved profiles, in ``profiles.json`` under ``paths.config_dir()`` by default.
+
+    ``add``/``remove`` re-read the file, apply the change and save at once (atomically), so
+    two lfdesk processes do not undo each other's edits.
+    """
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self._path = Path(path) if path is not None else paths.config_dir(create=False) / FILE_NAME
+        self._profiles: dict[str, Profile] | None = None
+
+    @property
+    def path(self) -> Path:
+        """The profiles file."""
+        return self._path
+
+    def load(self) -> None:
+        """(Re)read the file; a missing file means no profiles. Raises ``ProfileError``."""
+        self._profiles = _read(self._path)
+
+    def save(self) -> None:
+        """Write the profiles atomically; refuses to replace a file it cannot parse."""
+        current = self._loaded()
+        _read(self._path)  # raises if the file on disk became unreadable: keep it for the user
+        _write(self._path, current)
+
+    def list(self) -> builtins.list[Profile]:
+        """All profiles, sorted by name."""
+        return [self._loaded()[name] for name in sorted(self._loaded())]
+
+    def names(self) -> builtins.list[str]:
+        """All profile names, sorted."""
+        return sorted(self._loaded())
+
+    def get(self, name: str) -> Profile:
+        """The profile called ``name``; ``ProfileError`` lists the known names if none."""
+        profiles = self._loaded()
+        if name not in profiles:
+            raise ProfileError(_unknown(name, profiles))
+        return profiles[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._loaded()
+
+    def add(self, profile: Profile, replace: bool = False) -> None:
+        """Validate and save ``profile``; an existing name needs ``replace=True``."""
+        validate_profile(profile)
+        profiles = _read(self._path)
+        if profile.name in profiles and not replace:
+            raise ProfileError(
+                f"A profile named {profile.name!r} already exists; "
+                "choose another name or replace it."
+            )
+        profiles[profile.name] = profile
+        _write(self._path, profiles)
+        self._profiles = profiles
+
+    def remove(self, name: str) -> None:
+        """Delete the profile ``name`` and save (its keyring token is the caller's to delete)."""
+        profiles = _read(self._path)
+        if name not in profiles:
+            raise ProfileError(_unknown(name, profiles))
+        del profiles[name]
+        _write(self._path, profiles)
+        self._profiles = profiles
+
+    def _loaded(self) -> dict[str, Profile]:
+        if self._profiles is None:
+            self.load()
+        assert self._profiles is not None
+        return self._profiles
+
+
+def _unknown(name: str, profiles: dict[str, Profile]) -> str:
+    known = ", ".join(sorted(profiles)) or "(none)"
+    return f"No profile named {name!r}. Known: {known}"
+
+
+def _read(path: Path) -> dict[str, Profile]:
+    """Parse the profiles file; ``ProfileError`` names the path and the problem."""
+    keep = "Fix or move the file; lfdesk will not overwrite it."
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except UnicodeDecodeError:
+        raise ProfileError(f"Cannot read profiles from {path}: not UTF-8 text. {keep}") from None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ProfileError(f"Cannot read profiles from {path}: {reason}.") from None
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ProfileError(
+            f"Cannot read profiles from {path}: invalid JSON at line {exc.lineno}, "
+            f"column {exc.colno} ({exc.msg}). {keep}"
+        ) from None
+    if not isinstance(data, dict) or "version" not in data or "profiles" not in data:
+        raise ProfileError(
+            f"{path} is not an lfdesk profiles file (expected an object with 'version' and "
+            f"'profiles'). {keep}"
+        )
+    version = data["version"]
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ProfileError(f"{path}: unsupported format version {version!r}. {keep}")
+    if version > FORMAT_VERSION:
+        raise ProfileError(
+            f"{path} was written by a newer lfdesk (format version {version}; this one reads "
+            f"version {FORMAT_VERSION}). {keep}"
+        )
+    entries = data["profiles"]
+    if not isinstance(entries, builtins.list):
+        raise ProfileError(f"{path}: 'profiles' must be a list. {keep}")
+    profiles: dict[str, Profile] = {}
+    for index, entry in enumerate(entries, start=1):
+        profile = _parse_entry(path, index, entry, keep)
+        if profile.name in profiles:
+            raise ProfileError(f"{path}: profile {profile.name!r} appears twice. {keep}")
+        profiles[profile.name] = profile
+    return profiles
+
+
+def _parse_entry(path: Path, index: int, entry: object, keep: str) -> Profile:
+    where = f"{path}: profile #{index}"
+    if not isinstance(entry, dict):
+        raise ProfileError(f"{where} is not an object. {keep}")
+    name = entry.get("name")
+    if isinstance(name, str):
+        where = f"{where} ({name!r})"
+    secret_keys = sorted(SECRET_KEYS & entry.keys())
+    if secret_keys:
+        # Log key names only, never values.
+        log.warning(
+            "Ignoring %s in %s: tokens belong in the keyring", ", ".join(secret_keys), where
+        )
+    known = {f.name for f in dataclasses.fields(Profile)}
+    unknown = sorted(set(entry) - known - SECRET_KEYS)
+    if unknown:
+        log.warning("Ignoring unknown keys %s in %s", ", ".join(map(str, unknown)), where)
+    if not isinstance(name, str):
+        raise ProfileError(f"{where} has no 'name'. {keep}")
+    kwargs: dict[str, Any] = {key: entry[key] for key in known if key in entry}
+    for key in ("kind", "base_url"):
+        if key in kwargs and not isinstance(kwargs[key], str):
+            raise ProfileError(f"{where}: '{key}' must be text. {keep}")
+    try:
+        profile = Profile(**kwargs)
+        # Files are checked when the profile is used: a CA bundle may be on a removed disk.
+        validate_profile(profile, check_files=False)
+    except ProfileError as exc:
+        raise ProfileError(f"{path}: profile #{index}: {exc} {keep}") from None
+    return profile
+
+
+def _write(path: Path, profiles: dict[str, Profile]) -> None:
+    """Write atomically: a temp file in the same folder, fsync, then ``os.replace``."""
+    payload = {
+        "version": FORMAT_VERSION,
+        "profiles": [profiles[name].to_dict() for name in sorted(profiles)],
+    }
+    text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ProfileError(f"Cannot save profiles to {path}: {reason}.") from None
