@@ -1,0 +1,523 @@
+"""The component form: one row per field of the selected component, editing its TweakSet.
+
+The form writes what the user does into the TweakSet it was given (`try_set`) and says so
+with `tweakChanged`; it shows the TweakSet's verdict (changed, invalid and why) and never
+renders code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from lfdesk.core.flow import Component, Field, FieldKind, Flow
+from lfdesk.core.tweaks import GlobalVariable, TweakSet
+from lfdesk.ui import icons
+from lfdesk.ui.editors import FieldEditor, FileEditor, make_editor, monospace_font
+from lfdesk.ui.flowtree import VIEWS, fields_in_view
+
+_ERROR_STYLE = f"color: {icons.INVALID_COLOR.name()};"
+_HELP_STYLE = "color: palette(placeholder-text);"
+_MAX_LABEL_WIDTH = 170
+
+
+def _label_width(label: QLabel, text: str) -> int:
+    """Width of a label's text when bold and starred (as a changed field shows it)."""
+    font = QFont(label.font())
+    font.setBold(True)
+    return QFontMetrics(font).horizontalAdvance(f"{text} *") + 4
+
+
+@dataclass
+class FieldRow:
+    """The widgets of one field's row."""
+
+    field: Field
+    label: QLabel
+    editor: FieldEditor
+    reset_button: QToolButton | None
+    help_label: QLabel | None
+    error_label: QLabel
+    container: QWidget
+
+
+class _Section(QWidget):
+    """A titled group of rows that can be folded."""
+
+    def __init__(self, title: str, parent: QWidget | None = None, *, open_: bool = True) -> None:
+        super().__init__(parent)
+        self.toggle = QToolButton(self)
+        self.toggle.setText(title)
+        self.toggle.setCheckable(True)
+        self.toggle.setChecked(open_)
+        self.toggle.setAutoRaise(True)
+        self.toggle.setStyleSheet(
+            "QToolButton { border: none; background: transparent; padding: 2px 0; }"
+        )
+        self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toggle.setArrowType(Qt.ArrowType.DownArrow if open_ else Qt.ArrowType.RightArrow)
+        font = self.toggle.font()
+        font.setBold(True)
+        self.toggle.setFont(font)
+        self.body = QWidget(self)
+        self.grid = QGridLayout(self.body)
+        self.grid.setContentsMargins(4, 2, 0, 6)
+        self.grid.setHorizontalSpacing(10)
+        self.grid.setVerticalSpacing(8)
+        self.grid.setColumnStretch(1, 1)
+        self.body.setVisible(open_)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.toggle)
+        layout.addWidget(self.body)
+        self.toggle.toggled.connect(self._on_toggled)
+
+    def _on_toggled(self, on: bool) -> None:
+        self.body.setVisible(on)
+        self.toggle.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+
+    def set_open(self, on: bool) -> None:
+        self.toggle.setChecked(on)
+
+
+class ComponentForm(QWidget):
+    """Typed editors for the fields of one component, over a TweakSet.
+
+    Signals:
+        tweakChanged(str, str): the TweakSet was updated for (component id, field name).
+        uploadRequested(str, str, str): upload (component id, field name, local path);
+            answer with `set_uploaded_path`.
+    """
+
+    tweakChanged = Signal(str, str)
+    uploadRequested = Signal(str, str, str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._flow: Flow | None = None
+        self._component: Component | None = None
+        self._tweaks: TweakSet | None = None
+        self._view = "all"
+        self.rows: dict[str, FieldRow] = {}
+        self._sections: list[_Section] = []
+
+        # Header: stays in place while the fields scroll.
+        self.header = QFrame(self)
+        self.header.setFrameShape(QFrame.Shape.NoFrame)
+        self.icon_label = QLabel(self.header)
+        self.icon_label.setFixedSize(32, 32)
+        self.title_label = QLabel(self.header)
+        title_font = QFont(self.title_label.font())
+        title_font.setBold(True)
+        title_font.setPointSizeF(title_font.pointSizeF() * 1.25)
+        self.title_label.setFont(title_font)
+        self.id_label = QLabel(self.header)
+        self.id_label.setFont(monospace_font())
+        self.id_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.id_label.setStyleSheet(_HELP_STYLE)
+        self.type_label = QLabel(self.header)
+        self.type_label.setStyleSheet(_HELP_STYLE)
+        self.description_label = QLabel(self.header)
+        self.description_label.setWordWrap(True)
+        self.description_label.setStyleSheet(_HELP_STYLE)
+        self.reset_component_button = QPushButton("Reset component", self.header)
+        self.reset_component_button.setIcon(icons.badge_icon("reset"))
+        self.reset_component_button.setToolTip("Back to the flow's values for every field here")
+        self.reset_component_button.clicked.connect(self.reset_component)
+
+        names = QVBoxLayout()
+        names.setSpacing(0)
+        names.addWidget(self.title_label)
+        ids = QHBoxLayout()
+        ids.setSpacing(8)
+        ids.addWidget(self.id_label)
+        ids.addWidget(self.type_label)
+        ids.addStretch(1)
+        names.addLayout(ids)
+        top = QHBoxLayout()
+        top.setSpacing(8)
+        top.addWidget(self.icon_label, 0, Qt.AlignmentFlag.AlignTop)
+        top.addLayout(names, 1)
+        top.addWidget(self.reset_component_button, 0, Qt.AlignmentFlag.AlignTop)
+        head = QVBoxLayout(self.header)
+        head.setContentsMargins(8, 8, 8, 4)
+        head.setSpacing(4)
+        head.addLayout(top)
+        head.addWidget(self.description_label)
+
+        self.empty_label = QLabel("Select a component in the tree to edit its fields.", self)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setStyleSheet(_HELP_STYLE)
+        self.empty_label.setWordWrap(True)
+
+        self.scroll_area = QScrollArea(self)
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.content = QWidget()
+        self.content_layout = QVBoxLayout(self.content)
+        self.content_layout.setContentsMargins(8, 4, 8, 8)
+        self.content_layout.setSpacing(6)
+        self.scroll_area.setWidget(self.content)
+
+        line = QFrame(self)
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setFrameShadow(QFrame.Shadow.Sunken)
+        self._line = line
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.header)
+        layout.addWidget(line)
+        layout.addWidget(self.scroll_area, 1)
+        layout.addWidget(self.empty_label, 1)
+        self._show_empty(True)
+
+    # --- public ---------------------------------------------------------------------------
+
+    @property
+    def component(self) -> Component | None:
+        return self._component
+
+    @property
+    def component_id(self) -> str | None:
+        return self._component.id if self._component else None
+
+    @property
+    def view(self) -> str:
+        return self._view
+
+    def set_component(
+        self,
+        flow: Flow | None,
+        component: Component | str | None,
+        tweaks: TweakSet | None,
+        view: str = "all",
+    ) -> None:
+        """Show the fields of `component` (an object or an id) in `view`, editing `tweaks`."""
+        if view not in VIEWS:
+            raise ValueError(f"unknown view {view!r}; expected one of {', '.join(VIEWS)}")
+        if isinstance(component, str):
+            component = flow.component(component) if flow is not None else None
+        self._flow = flow
+        self._component = component
+        self._tweaks = tweaks
+        self._view = view
+        self._rebuild()
+
+    def set_view(self, view: str) -> None:
+        if view not in VIEWS:
+            raise ValueError(f"unknown view {view!r}; expected one of {', '.join(VIEWS)}")
+        if view != self._view:
+            self._view = view
+            self._rebuild()
+
+    def clear(self) -> None:
+        self.set_component(None, None, None, self._view)
+
+    def refresh(self) -> None:
+        """Re-read every row from the TweakSet (after a preset, a reset elsewhere, ...)."""
+        for row in self.rows.values():
+            self._load_row(row)
+        self._update_header_state()
+
+    def field_editor(self, name: str) -> FieldEditor:
+        return self.rows[name].editor
+
+    def focus_field(self, name: str) -> bool:
+        """Scroll to a field's row and give its editor the focus."""
+        row = self.rows.get(name)
+        if row is None:
+            return False
+        for section in self._sections:
+            if section.isAncestorOf(row.container) and not section.toggle.isChecked():
+                section.set_open(True)
+        # After the layout settled, so the row has its place.
+        QTimer.singleShot(
+            0, self, lambda: self.scroll_area.ensureWidgetVisible(row.container, 0, 40)
+        )
+        row.editor.focus_editor()
+        return True
+
+    def set_uploaded_path(self, component_id: str, field_name: str, server_path: str) -> None:
+        """An upload finished: put its server path in the field's tweak."""
+        if self._component is not None and component_id == self._component.id:
+            row = self.rows.get(field_name)
+            if row is not None and isinstance(row.editor, FileEditor):
+                row.editor.add_server_path(server_path)
+                return
+        if self._tweaks is None:
+            return
+        try:
+            comp = self._tweaks.flow.component(component_id)
+            fld = comp.field(field_name)
+        except KeyError:
+            return
+        raw: Any = server_path
+        if fld.is_list:
+            current = self._tweaks.value(comp.id, fld.name)
+            items = (
+                [p for p in current if isinstance(p, str) and p]
+                if isinstance(current, list)
+                else []
+            )
+            if isinstance(current, str) and current:
+                items = [current]
+            raw = [*items, server_path]
+        self._tweaks.try_set(comp.id, fld.name, raw)
+        self.tweakChanged.emit(comp.id, fld.name)
+
+    def reset_field(self, name: str) -> None:
+        if self._tweaks is None or self._component is None:
+            return
+        self._tweaks.reset(self._component.id, name)
+        row = self.rows.get(name)
+        if row is not None:
+            self._load_row(row)
+        self._update_header_state()
+        self.tweakChanged.emit(self._component.id, name)
+
+    def reset_component(self) -> None:
+        if self._tweaks is None or self._component is None:
+            return
+        cid = self._component.id
+        changed = [f.name for f in self._component.fields if self._tweaks.is_changed(cid, f.name)]
+        self._tweaks.reset(cid)
+        self.refresh()
+        for name in changed:
+            self.tweakChanged.emit(cid, name)
+
+    # --- building -------------------------------------------------------------------------
+
+    def _show_empty(self, empty: bool) -> None:
+        self.header.setVisible(not empty)
+        self._line.setVisible(not empty)
+        self.scroll_area.setVisible(not empty)
+        self.empty_label.setVisible(empty)
+
+    def _clear_rows(self) -> None:
+        self.rows.clear()
+        self._sections.clear()
+        while self.content_layout.count():
+            item = self.content_layout.takeAt(0)
+            w = item.widget() if item is not None else None
+            if w is not None:
+                w.hide()
+                w.deleteLater()
+
+    def _rebuild(self) -> None:
+        self.setUpdatesEnabled(False)
+        try:
+            self._clear_rows()
+            comp = self._component
+            if comp is None or self._tweaks is None:
+                self._show_empty(True)
+                return
+            self._show_empty(False)
+            self._fill_header(comp)
+            fields = fields_in_view(comp, self._view)
+            main = [f for f in fields if f.tweakable and not f.advanced]
+            advanced = [f for f in fields if f.tweakable and f.advanced]
+            locked = [f for f in fields if not f.tweakable]
+            if not fields:
+                note = QLabel(
+                    "No fields exposed by the flow author here."
+                    if self._view == "exposed"
+                    else "This component has no fields.",
+                    self.content,
+                )
+                note.setStyleSheet(_HELP_STYLE)
+                self.content_layout.addWidget(note)
+            groups = [
+                ("Fields", main, True),
+                (f"Advanced ({len(advanced)})", advanced, not main or len(advanced) <= 12),
+                (f"Not tweakable ({len(locked)})", locked, False),
+            ]
+            label_width = 0
+            for title, group, open_ in groups:
+                if not group:
+                    continue
+                section = _Section(title, self.content, open_=open_)
+                if title == "Fields" and not (advanced or locked):
+                    section.toggle.setVisible(False)
+                self._sections.append(section)
+                for r, fld in enumerate(group):
+                    row = self._make_row(section, fld, r)
+                    self.rows[fld.name] = row
+                    label_width = max(label_width, _label_width(row.label, fld.display_name))
+                self.content_layout.addWidget(section)
+            # One label column width for every section, so the editors line up; long names
+            # wrap rather than push the editors away.
+            label_width = min(label_width, _MAX_LABEL_WIDTH)
+            for section in self._sections:
+                section.grid.setColumnMinimumWidth(0, label_width)
+            for row in self.rows.values():
+                row.label.setMinimumWidth(label_width)
+            self.content_layout.addStretch(1)
+            for row in self.rows.values():
+                self._load_row(row)
+            self._update_header_state()
+            self.scroll_area.verticalScrollBar().setValue(0)
+        finally:
+            self.setUpdatesEnabled(True)
+
+    def _fill_header(self, comp: Component) -> None:
+        self.icon_label.setPixmap(icons.component_icon(comp.icon).pixmap(32, 32))
+        self.title_label.setText(comp.display_name)
+        self.id_label.setText(comp.id)
+        self.type_label.setText(comp.type if comp.type != comp.display_name else "")
+        self.description_label.setText(comp.description)
+        self.description_label.setVisible(bool(comp.description))
+
+    def _make_row(self, section: _Section, fld: Field, r: int) -> FieldRow:
+        assert self._tweaks is not None and self._component is not None
+        cid = self._component.id
+        grid = section.grid
+        label = QLabel(fld.display_name, section.body)
+        label.setToolTip(_field_tooltip(fld))
+        label.setWordWrap(True)
+        label.setMaximumWidth(_MAX_LABEL_WIDTH)
+        label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        # Line the label's text up with the text inside the editor's frame.
+        label.setContentsMargins(0, 4, 0, 0)
+        value = self._tweaks.value(cid, fld.name) if fld.tweakable else fld.value
+        editor = make_editor(fld, section.body, value)
+        label.setBuddy(editor)
+        container = QWidget(section.body)
+        column = QVBoxLayout(container)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(editor)
+        help_text = fld.info if fld.tweakable else f"Not tweakable: {fld.reason or 'not supported'}"
+        help_label: QLabel | None = None
+        if help_text:
+            help_label = QLabel(help_text, container)
+            help_label.setWordWrap(True)
+            help_label.setStyleSheet(_HELP_STYLE)
+            small = QFont(help_label.font())
+            small.setPointSizeF(max(7.0, small.pointSizeF() * 0.88))
+            help_label.setFont(small)
+            help_label.setToolTip(fld.info or "")
+            column.addWidget(help_label)
+        error_label = QLabel(container)
+        error_label.setWordWrap(True)
+        error_label.setStyleSheet(_ERROR_STYLE)
+        error_label.setVisible(False)
+        error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        column.addWidget(error_label)
+        editor.setToolTip(fld.info)
+
+        reset_button: QToolButton | None = None
+        if fld.tweakable:
+            reset_button = QToolButton(section.body)
+            reset_button.setText("↺")
+            reset_button.setIcon(icons.badge_icon("reset"))
+            reset_button.setAutoRaise(True)
+            reset_button.setToolTip(f"Back to the flow's value for {fld.display_name}")
+            reset_button.clicked.connect(lambda _c=False, n=fld.name: self.reset_field(n))
+            grid.addWidget(reset_button, r, 2, Qt.AlignmentFlag.AlignTop)
+        else:
+            lock = QLabel(section.body)
+            lock.setPixmap(icons.badge_icon("locked").pixmap(16, 16))
+            lock.setToolTip(fld.reason or "not tweakable")
+            grid.addWidget(lock, r, 2, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
+            label.setEnabled(False)
+
+        grid.addWidget(label, r, 0)
+        grid.addWidget(container, r, 1)
+        editor.edited.connect(lambda raw, n=fld.name: self._on_edited(n, raw))
+        if isinstance(editor, FileEditor):
+            editor.uploadRequested.connect(
+                lambda path, n=fld.name: self.uploadRequested.emit(cid, n, path)
+            )
+        return FieldRow(fld, label, editor, reset_button, help_label, error_label, container)
+
+    # --- state ----------------------------------------------------------------------------
+
+    def _display_value(self, fld: Field) -> Any:
+        assert self._tweaks is not None and self._component is not None
+        cid = self._component.id
+        value = self._tweaks.value(cid, fld.name)
+        if (
+            fld.kind is FieldKind.SECRET
+            and fld.load_from_db
+            and isinstance(value, str)
+            and value
+            and not self._tweaks.is_changed(cid, fld.name)
+        ):
+            # The flow's own value of a load_from_db secret names a global variable.
+            return GlobalVariable(value)
+        return value
+
+    def _load_row(self, row: FieldRow) -> None:
+        fld = row.field
+        if self._tweaks is None or self._component is None:
+            return
+        if not fld.tweakable:
+            row.editor.set_value(fld.value)
+            return
+        bad = self._tweaks.invalid(self._component.id, fld.name)
+        if bad is not None:
+            row.editor.set_raw(bad.raw)
+        else:
+            row.editor.set_value(self._display_value(fld))
+        self._update_row_state(row)
+
+    def _update_row_state(self, row: FieldRow) -> None:
+        assert self._tweaks is not None and self._component is not None
+        fld = row.field
+        cid = self._component.id
+        changed = self._tweaks.is_changed(cid, fld.name)
+        bad = self._tweaks.invalid(cid, fld.name)
+        row.label.setText(f"{fld.display_name} *" if changed else fld.display_name)
+        font = row.label.font()
+        font.setBold(changed)
+        row.label.setFont(font)
+        if row.reset_button is not None:
+            row.reset_button.setEnabled(changed)
+        row.error_label.setText(bad.message if bad else "")
+        row.error_label.setVisible(bad is not None)
+        row.editor.set_invalid(bad is not None)
+
+    def _update_header_state(self) -> None:
+        if self._tweaks is None or self._component is None:
+            return
+        self.reset_component_button.setEnabled(self._tweaks.is_changed(self._component.id))
+
+    def _on_edited(self, name: str, raw: Any) -> None:
+        if self._tweaks is None or self._component is None:
+            return
+        cid = self._component.id
+        self._tweaks.try_set(cid, name, raw)
+        row = self.rows.get(name)
+        if row is not None:
+            self._update_row_state(row)
+        self._update_header_state()
+        self.tweakChanged.emit(cid, name)
+
+
+def _field_tooltip(fld: Field) -> str:
+    parts = [f"{fld.display_name} ({fld.name}, {fld.kind.value})"]
+    if fld.info:
+        parts.append(fld.info)
+    if not fld.tweakable:
+        parts.append(f"Not tweakable: {fld.reason or 'not supported'}")
+    return "\n".join(parts)
