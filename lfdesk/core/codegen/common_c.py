@@ -1,0 +1,214 @@
+"""Shared helpers for the compiled-language and JavaScript generators (js, ts, go, java, c#):
+string literals that survive every nasty input, JSON as source text, and safe comment text.
+
+Each literal function returns source text that evaluates to exactly the given Python string.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Callable
+from typing import Any
+
+from lfdesk.core.request import RunRequest
+
+SECRET_WARNING = (
+    "WARNING: this program contains your API key in plain text. "
+    "Do not share it or commit it."
+)
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    """Replace each `@NAME@` in `template` by `values["NAME"]` in one pass (so a value that
+    itself contains `@X@` is left alone)."""
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
+
+
+_PLACEHOLDER = re.compile(r"@([A-Z_]+)@")
+
+
+def comment_text(text: str, limit: int = 70) -> str:
+    """`text` made safe for any line comment or block comment: printable ASCII only, no
+    backslash (Java reads unicode escapes even in comments), no `*/`, no newline. Accents
+    are dropped ("Café" becomes "Cafe"), other characters become `?`."""
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    out = "".join(c if " " <= c <= "~" and c != "\\" else "?" for c in text)
+    out = out.replace("*/", "*?").strip()
+    if len(out) > limit:
+        out = out[: limit - 3] + "..."
+    return out
+
+
+def about(request: RunRequest) -> str:
+    """`"Flow Name"` for a comment, or `flow <ref>` when the request has no name."""
+    if request.flow_name:
+        return f'"{comment_text(request.flow_name)}"'
+    return f"flow {comment_text(request.flow_ref or request.flow_id or '')}"
+
+
+def pretty_json(value: Any) -> str:
+    """Two-space indented JSON with the real characters (escaped later per language)."""
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+# --- JavaScript / TypeScript ----------------------------------------------------------------
+
+_JS_ESCAPE = re.compile("[\u2028\u2029\ud800-\udfff]")
+_IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+
+
+def js_string(text: str) -> str:
+    """A double-quoted JS string literal, the same as `JSON.stringify(text)` except that line
+    separators and lone surrogates are written as escapes."""
+    out = json.dumps(text, ensure_ascii=False)
+    return _JS_ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04x}", out)
+
+
+def js_key(key: str) -> str:
+    return key if _IDENT.match(key) else js_string(key)
+
+
+def js_value(value: Any, indent: str = "") -> str:
+    """A JS literal for a JSON value, laid out like Prettier would (trailing commas, short
+    scalar arrays on one line)."""
+    if isinstance(value, str):
+        return js_string(value)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        inner = indent + "  "
+        rows = [f"{inner}{js_key(str(k))}: {js_value(v, inner)}," for k, v in value.items()]
+        return "{\n" + "\n".join(rows) + f"\n{indent}}}"
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[]"
+        if all(not isinstance(v, dict | list | tuple) for v in value):
+            one_line = "[" + ", ".join(js_value(v) for v in value) + "]"
+            if len(indent) + len(one_line) <= 72:
+                return one_line
+        inner = indent + "  "
+        rows = [f"{inner}{js_value(v, inner)}," for v in value]
+        return "[\n" + "\n".join(rows) + f"\n{indent}]"
+    return json.dumps(value)
+
+
+def strip_types(ts_source: str) -> str:
+    """JS from a template written with `«: type»` marks: drop the marks and what they hold."""
+    return _TYPE_MARK.sub("", ts_source)
+
+
+def keep_types(ts_source: str) -> str:
+    """TS from the same template: keep what the marks hold."""
+    return _TYPE_MARK.sub(lambda m: m.group(1), ts_source)
+
+
+_TYPE_MARK = re.compile("«([^»]*)»")
+
+
+# --- Java and C# ------------------------------------------------------------------------------
+
+_C_LIKE_SPECIAL = re.compile(r'[^\x20-\x7e]|["\\]')
+
+_JAVA_SIMPLE = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+
+
+def _utf16_escapes(ch: str) -> str:
+    code = ord(ch)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def _java_char(m: re.Match[str]) -> str:
+    ch = m.group()
+    simple = _JAVA_SIMPLE.get(ch)
+    if simple is not None:
+        return simple
+    if ord(ch) < 0x80:
+        # Never a unicode escape for ASCII: javac turns those into real characters before it
+        # reads the literal, so an escaped quote or line break would end it.
+        return f"\\{ord(ch):03o}"
+    return _utf16_escapes(ch)
+
+
+def java_string(text: str) -> str:
+    """A Java string literal in pure ASCII (the source charset of `java File.java` depends
+    on the locale); every non-ASCII character becomes UTF-16 unicode escapes."""
+    return '"' + _C_LIKE_SPECIAL.sub(_java_char, text) + '"'
+
+
+_CS_SIMPLE = {**_JAVA_SIMPLE, "\0": "\\0"}
+
+
+def _cs_char(m: re.Match[str]) -> str:
+    ch = m.group()
+    simple = _CS_SIMPLE.get(ch)
+    if simple is not None:
+        return simple
+    return _utf16_escapes(ch)
+
+
+def csharp_string(text: str) -> str:
+    """A C# regular string literal in pure ASCII, non-ASCII as UTF-16 unicode escapes."""
+    return '"' + _C_LIKE_SPECIAL.sub(_cs_char, text) + '"'
+
+
+# --- Go ---------------------------------------------------------------------------------------
+
+_GO_SPECIAL = re.compile(r'[\x00-\x1f\x7f"\\]|[^\x00-\x7f]')
+_GO_SIMPLE = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f", "\v": "\\v", "\a": "\\a"}
+
+
+def _go_char(m: re.Match[str]) -> str:
+    ch = m.group()
+    simple = _GO_SIMPLE.get(ch)
+    if simple is not None:
+        return simple
+    code = ord(ch)
+    if 0xD800 <= code <= 0xDFFF:
+        # A lone surrogate cannot be in a Go string literal (nor in UTF-8).
+        return "\\ufffd"
+    if code < 0x80:
+        return f"\\x{code:02x}"
+    if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Co", "Cn"):
+        return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+    return ch  # printable: keep the character itself (Go source is UTF-8)
+
+
+_INVISIBLE = re.compile("[^\x00-\x7f]")
+
+
+def _json_escape_invisible(m: re.Match[str]) -> str:
+    ch = m.group()
+    if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Co", "Cn", "Cs"):
+        return _utf16_escapes(ch)
+    return ch
+
+
+def go_raw_json(value: Any) -> str:
+    """Pretty JSON as a Go raw string literal (readable: no extra escaping). Invisible
+    characters are JSON-escaped first; a backquote, which a raw string cannot hold, is
+    spliced in as "`"."""
+    text = _INVISIBLE.sub(_json_escape_invisible, pretty_json(value))
+    return "`" + text.replace("`", '` + "`" + `') + "`"
+
+
+def go_string(text: str) -> str:
+    """A Go interpreted string literal; printable characters (emoji too) are kept as they
+    are, invisible ones become `\\u`/`\\U` escapes, never UTF-16 surrogates."""
+    return '"' + _GO_SPECIAL.sub(_go_char, text) + '"'
+
+
+# --- JSON bodies as concatenated string literals -------------------------------------------
+
+
+def concat_lines(value: Any, literal: Callable[[str], str], joiner: str) -> str:
+    """The pretty JSON of `value` as one string literal per line, joined for Java/C#/Go:
+    `"{\\n" + ... + "}"` with `joiner` between lines (e.g. `\\n    + ` or ` +\\n\\t`)."""
+    lines = pretty_json(value).split("\n")
+    parts = [literal(line + "\n") for line in lines[:-1]]
+    parts.append(literal(lines[-1]))
+    return joiner.join(parts)

@@ -1,0 +1,703 @@
+"""C#: `LangflowRun.cs` with a classic `static int Main`, HttpClient and a small JSON reader of
+its own (System.Text.Json is not on Mono), so it builds on .NET 8 and with Mono's
+`mcs -r:System.Net.Http.dll LangflowRun.cs` alike. Pure ASCII source."""
+
+from __future__ import annotations
+
+from lfdesk.core.codegen import Generator, RenderOptions
+from lfdesk.core.codegen.common_c import (
+    SECRET_WARNING,
+    about,
+    comment_text,
+    concat_lines,
+    csharp_string,
+    fill,
+)
+from lfdesk.core.request import RunRequest
+
+NAMESPACE = "LangflowExample"
+
+_PROGRAM = r"""@HEADER@
+
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Net.Http;
+using System.Text;
+using System.Threading;
+
+namespace LangflowExample
+{
+    public static class LangflowRun
+    {
+        const string Url = @URL@;
+
+        // The JSON body, as Langflow receives it.
+        const string Body = @BODY@;
+
+        static int Main(string[] args)
+        {
+            // UTF-8 whatever the console's default is.
+            var utf8 = new UTF8Encoding(false);
+            Console.SetOut(new StreamWriter(Console.OpenStandardOutput(), utf8) { AutoFlush = true });
+            Console.SetError(new StreamWriter(Console.OpenStandardError(), utf8) { AutoFlush = true });
+            try
+            {
+                return Run();
+            }
+            catch (Exception e)
+            {
+                var cause = e.InnerException != null ? " (" + e.InnerException.Message + ")" : "";
+                Console.Error.WriteLine("Request failed: " + e.Message + cause);
+                return 1;
+            }
+        }
+
+        static int Run()
+        {
+@KEY@
+            using (var client = new HttpClient())
+            using (var request = new HttpRequestMessage(HttpMethod.Post, Url))
+            {
+                client.Timeout = Timeout.InfiniteTimeSpan; // a flow can take long
+                request.Content = new StringContent(Body, new UTF8Encoding(false), "application/json");
+                request.Headers.TryAddWithoutValidation("Accept", @ACCEPT@);
+                request.Headers.TryAddWithoutValidation(@AUTH_NAME@, @AUTH_VALUE@);
+                var sent = client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                using (var response = sent.GetAwaiter().GetResult())
+                using (var body = response.Content.ReadAsStreamAsync().GetAwaiter().GetResult())
+                using (var reader = new StreamReader(body, new UTF8Encoding(false)))
+                {
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        var detail = ErrorDetail(reader.ReadToEnd(), response.ReasonPhrase);
+                        Console.Error.WriteLine("HTTP " + (int)response.StatusCode + ": " + detail);
+                        return 1;
+                    }
+@HANDLE@
+                }
+            }
+        }
+@HELPERS@
+        // Get walks into nested JSON objects: Get(v, "a", "b") is v["a"]["b"], or null.
+        static object Get(object value, params string[] keys)
+        {
+            foreach (var key in keys)
+            {
+                var map = value as Dictionary<string, object>;
+                if (map == null || !map.TryGetValue(key, out value))
+                {
+                    return null;
+                }
+            }
+            return value;
+        }
+
+        static string Str(object value, params string[] keys)
+        {
+            return Get(value, keys) as string;
+        }
+
+        static List<object> Items(object value)
+        {
+            return value as List<object> ?? new List<object>();
+        }
+
+        // The readable part of an error reply: detail, or the message inside it.
+        static string ErrorDetail(string raw, string reason)
+        {
+            var fallback = raw.Trim().Length > 0 ? raw.Trim() : reason;
+            object detail;
+            try
+            {
+                detail = Get(Json.Parse(raw), "detail");
+            }
+            catch (FormatException)
+            {
+                return fallback;
+            }
+            var text = detail as string;
+            if (text != null)
+            {
+                try
+                {
+                    // A failed build sends a JSON string.
+                    var message = Str(Json.Parse(text), "message");
+                    if (message != null)
+                    {
+                        return message;
+                    }
+                }
+                catch (FormatException)
+                {
+                    // a plain string
+                }
+                return text;
+            }
+            return Str(detail, "message") ?? fallback;
+        }
+
+        // A small JSON reader: objects become Dictionaries, arrays Lists, numbers doubles.
+        sealed class Json
+        {
+            readonly string text;
+            int pos;
+
+            Json(string text)
+            {
+                this.text = text;
+            }
+
+            public static object Parse(string text)
+            {
+                var json = new Json(text);
+                var value = json.ReadValue();
+                json.SkipSpace();
+                if (json.pos != text.Length)
+                {
+                    throw json.Error("trailing text");
+                }
+                return value;
+            }
+
+            object ReadValue()
+            {
+                SkipSpace();
+                switch (Peek())
+                {
+                    case '{':
+                        return ReadObject();
+                    case '[':
+                        return ReadArray();
+                    case '"':
+                        return ReadString();
+                    case 't':
+                        return ReadWord("true", true);
+                    case 'f':
+                        return ReadWord("false", false);
+                    case 'n':
+                        return ReadWord("null", null);
+                    default:
+                        return ReadNumber();
+                }
+            }
+
+            Dictionary<string, object> ReadObject()
+            {
+                var map = new Dictionary<string, object>();
+                pos++;
+                SkipSpace();
+                if (Peek() == '}')
+                {
+                    pos++;
+                    return map;
+                }
+                while (true)
+                {
+                    SkipSpace();
+                    if (Peek() != '"')
+                    {
+                        throw Error("expected a key");
+                    }
+                    var key = ReadString();
+                    SkipSpace();
+                    if (Next() != ':')
+                    {
+                        throw Error("expected :");
+                    }
+                    map[key] = ReadValue();
+                    SkipSpace();
+                    var c = Next();
+                    if (c == '}')
+                    {
+                        return map;
+                    }
+                    if (c != ',')
+                    {
+                        throw Error("expected , or }");
+                    }
+                }
+            }
+
+            List<object> ReadArray()
+            {
+                var list = new List<object>();
+                pos++;
+                SkipSpace();
+                if (Peek() == ']')
+                {
+                    pos++;
+                    return list;
+                }
+                while (true)
+                {
+                    list.Add(ReadValue());
+                    SkipSpace();
+                    var c = Next();
+                    if (c == ']')
+                    {
+                        return list;
+                    }
+                    if (c != ',')
+                    {
+                        throw Error("expected , or ]");
+                    }
+                }
+            }
+
+            string ReadString()
+            {
+                pos++;
+                var output = new StringBuilder();
+                while (true)
+                {
+                    var c = Next();
+                    if (c == '"')
+                    {
+                        return output.ToString();
+                    }
+                    if (c != '\\')
+                    {
+                        output.Append(c);
+                        continue;
+                    }
+                    var escape = Next();
+                    switch (escape)
+                    {
+                        case 'b':
+                            output.Append('\b');
+                            break;
+                        case 'f':
+                            output.Append('\f');
+                            break;
+                        case 'n':
+                            output.Append('\n');
+                            break;
+                        case 'r':
+                            output.Append('\r');
+                            break;
+                        case 't':
+                            output.Append('\t');
+                            break;
+                        case 'u':
+                            // Four hex digits, one UTF-16 unit: a surrogate pair is two of these.
+                            if (pos + 4 > text.Length)
+                            {
+                                throw Error("short escape");
+                            }
+                            output.Append((char)Convert.ToInt32(text.Substring(pos, 4), 16));
+                            pos += 4;
+                            break;
+                        default:
+                            output.Append(escape); // quote, backslash, slash
+                            break;
+                    }
+                }
+            }
+
+            object ReadNumber()
+            {
+                var start = pos;
+                while (pos < text.Length && "+-0123456789.eE".IndexOf(text[pos]) >= 0)
+                {
+                    pos++;
+                }
+                if (start == pos)
+                {
+                    throw Error("unexpected character");
+                }
+                var number = text.Substring(start, pos - start);
+                return double.Parse(number, NumberStyles.Float, CultureInfo.InvariantCulture);
+            }
+
+            object ReadWord(string word, object value)
+            {
+                if (string.CompareOrdinal(text, pos, word, 0, word.Length) != 0)
+                {
+                    throw Error("unexpected word");
+                }
+                pos += word.Length;
+                return value;
+            }
+
+            void SkipSpace()
+            {
+                while (pos < text.Length && " \t\r\n".IndexOf(text[pos]) >= 0)
+                {
+                    pos++;
+                }
+            }
+
+            char Peek()
+            {
+                return pos < text.Length ? text[pos] : '\0';
+            }
+
+            char Next()
+            {
+                if (pos >= text.Length)
+                {
+                    throw Error("unexpected end");
+                }
+                return text[pos++];
+            }
+
+            FormatException Error(string what)
+            {
+                return new FormatException("bad JSON at " + pos + ": " + what);
+            }
+        }
+    }
+}
+"""
+
+_KEY_ENV = r"""            var apiKey = Environment.GetEnvironmentVariable(@ENV@);
+            if (string.IsNullOrEmpty(apiKey))
+            {
+                Console.Error.WriteLine(@MISSING@);
+                return 2;
+            }"""
+
+_KEY_INLINE = r"""            // @WARNING@
+            var apiKey = @TOKEN@;"""
+
+_HANDLE_V1 = r"""                    var result = Json.Parse(reader.ReadToEnd());
+                    Console.WriteLine(AnswerText(result));
+                    return 0;"""
+
+_HANDLE_V2 = r"""                    var raw = reader.ReadToEnd();
+                    var result = Json.Parse(raw);
+                    if (Str(result, "status") == "failed")
+                    {
+                        // A failed run still answers HTTP 200.
+                        Console.Error.WriteLine("Run failed: " + RunErrors(result, raw));
+                        return 1;
+                    }
+                    Console.WriteLine(WorkflowText(result));
+                    return 0;"""
+
+_HANDLE_STREAM = r"""                    var printer = new StreamPrinter();
+                    string line;
+                    while ((line = reader.ReadLine()) != null)
+                    {
+                        var code = printer.Line(line);
+                        if (code >= 0)
+                        {
+                            return code;
+                        }
+                    }
+                    var last = printer.Line("");
+                    return last >= 0 ? last : printer.Finish();"""
+
+_ANSWER_TEXT = r"""
+        static readonly string[][] AnswerPaths =
+        {
+            new[] { "results", "message", "text" },
+            new[] { "results", "text", "text" },
+            new[] { "outputs", "message", "message" },
+            new[] { "artifacts", "message" },
+        };
+
+        // The answer: each output's message text (Langflow nests it deep in the reply).
+        static string AnswerText(object result)
+        {
+            var texts = new List<string>();
+            foreach (var run in Items(Get(result, "outputs")))
+            {
+                foreach (var output in Items(Get(run, "outputs")))
+                {
+                    foreach (var path in AnswerPaths)
+                    {
+                        var text = Str(output, path);
+                        if (text != null)
+                        {
+                            texts.Add(text);
+                            break;
+                        }
+                    }
+                }
+            }
+            return string.Join("\n", texts);
+        }
+"""
+
+_WORKFLOW_TEXT = r"""
+        // The answer of a v2 run: output.text, else the text of each output.
+        static string WorkflowText(object result)
+        {
+            var text = Str(result, "output", "text");
+            if (text != null)
+            {
+                return text;
+            }
+            var texts = new List<string>();
+            var outputs = Get(result, "outputs") as Dictionary<string, object>;
+            if (outputs != null)
+            {
+                foreach (var output in outputs.Values)
+                {
+                    var content = Str(output, "content");
+                    if (content != null)
+                    {
+                        texts.Add(content);
+                    }
+                }
+            }
+            return string.Join("\n", texts);
+        }
+
+        static string RunErrors(object result, string raw)
+        {
+            var texts = new List<string>();
+            foreach (var error in Items(Get(result, "errors")))
+            {
+                var text = Str(error, "error");
+                if (text != null)
+                {
+                    texts.Add(text);
+                }
+            }
+            return texts.Count == 0 ? raw : string.Join("\n", texts);
+        }
+"""
+
+_LINE_V1 = r"""            // Langflow's /run stream is not SSE: one JSON event per line, then a blank line.
+            public int Line(string text)
+            {
+                if (text.Length > 0)
+                {
+                    block.Add(text);
+                    return -1;
+                }
+                return Dispatch();
+            }
+"""
+
+_LINE_V2 = r"""            // The v2 stream is SSE: "data: {json}" and "id: N" lines, then a blank line.
+            public int Line(string text)
+            {
+                if (text.Length > 0)
+                {
+                    if (text.StartsWith("data:", StringComparison.Ordinal))
+                    {
+                        var data = text.Substring(5);
+                        block.Add(data.StartsWith(" ", StringComparison.Ordinal) ? data.Substring(1) : data);
+                    }
+                    return -1;
+                }
+                return Dispatch();
+            }
+"""
+
+_PRINTER = r"""
+        // Prints streamed text once: tokens as they come, then whatever a final message adds.
+        // Line() and Handle() answer an exit code, or -1 to go on.
+        sealed class StreamPrinter
+        {
+            readonly List<string> block = new List<string>(); // lines of the event being read
+            readonly Dictionary<string, string> printed = new Dictionary<string, string>(); // id -> text so far
+@FIELDS@            string lastId; // the message printed last; null while nothing is printed
+            bool ended;
+
+@LINE@
+            int Dispatch()
+            {
+                if (block.Count == 0)
+                {
+                    return -1;
+                }
+                var raw = string.Join("\n", block);
+                block.Clear();
+                object ev;
+                try
+                {
+                    ev = Json.Parse(raw);
+                }
+                catch (FormatException)
+                {
+                    return -1; // not a JSON event: skip it
+                }
+                return Handle(ev, raw);
+            }
+
+            void Write(string id, string text)
+            {
+                if (text.Length == 0)
+                {
+                    return;
+                }
+                if (lastId != null && lastId != id)
+                {
+                    Console.Out.Write("\n");
+                }
+                Console.Out.Write(text);
+                lastId = id;
+                string seen;
+                printed[id] = (printed.TryGetValue(id, out seen) ? seen : "") + text;
+            }
+
+            int Handle(object ev, string raw)
+            {
+                var data = Get(ev, "data");
+                var id = Str(data, "id") ?? "";
+                switch (Str(ev, "event"))
+                {
+                    case "token":
+                    {
+                        var chunk = Str(data, "chunk");
+                        if (chunk != null)
+                        {
+                            Write(id, chunk);
+                        }
+                        break;
+                    }
+                    case "add_message":
+                    {
+                        // A partial message comes first, then tokens, then the complete message
+                        // with the same id: print only what the tokens have not printed yet.
+                        var text = Str(data, "text");
+                        var complete = Str(data, "properties", "state") != "partial";
+                        if (text != null && complete && Str(data, "sender") != "User")
+                        {
+                            string seen;
+                            if (!printed.TryGetValue(id, out seen))
+                            {
+                                seen = "";
+                            }
+                            if (text.StartsWith(seen, StringComparison.Ordinal))
+                            {
+                                Write(id, text.Substring(seen.Length));
+                            }
+                        }
+                        break;
+                    }
+@OUTPUT_CASE@                    case "end":
+                        ended = true;
+                        if (lastId == null)
+                        {
+                            Write("", @END_TEXT@);
+                        }
+                        break;
+                    case "error":
+                        if (lastId != null)
+                        {
+                            Console.Out.Write("\n");
+                        }
+                        Console.Error.WriteLine("Flow error: " + EventError(data, raw));
+                        return 1;
+                }
+                return -1;
+            }
+
+            public int Finish()
+            {
+                Console.Out.Write("\n");
+                if (!ended)
+                {
+                    Console.Error.WriteLine("The stream ended before the run finished.");
+                    return 1;
+                }
+                return 0;
+            }
+        }
+
+        static string EventError(object data, string raw)
+        {
+            var error = Str(data, "error");
+            if (error != null)
+            {
+                return error;
+            }
+            var text = Str(data, "text");
+            return string.IsNullOrEmpty(text) ? raw : text;
+        }
+"""
+
+_OUTPUT_FIELD = r"""            readonly List<string> outputs = new List<string>(); // for a run that sent no text
+"""
+
+_OUTPUT_CASE = r"""                    case "output":
+                    {
+                        var content = Str(data, "content");
+                        if (content != null)
+                        {
+                            outputs.Add(content);
+                        }
+                        break;
+                    }
+"""
+
+
+def _key(options: RenderOptions) -> str:
+    if options.inline_token is not None:
+        return fill(
+            _KEY_INLINE, {"WARNING": SECRET_WARNING, "TOKEN": csharp_string(options.inline_token)}
+        )
+    env = options.key_env
+    missing = f"Set the {env} environment variable to your Langflow API key."
+    return fill(_KEY_ENV, {"ENV": csharp_string(env), "MISSING": csharp_string(missing)})
+
+
+def render(request: RunRequest, options: RenderOptions) -> str:
+    v2 = request.api == "v2"
+    if request.stream:
+        handle = _HANDLE_STREAM
+        helpers = fill(
+            _PRINTER,
+            {
+                "FIELDS": _OUTPUT_FIELD if v2 else "",
+                "LINE": _LINE_V2 if v2 else _LINE_V1,
+                "OUTPUT_CASE": _OUTPUT_CASE if v2 else "",
+                "END_TEXT": 'string.Join("\\n", outputs)' if v2 else 'AnswerText(Get(data, "result"))',
+            },
+        )
+        if not v2:
+            helpers += _ANSWER_TEXT
+    elif v2:
+        handle, helpers = _HANDLE_V2, _WORKFLOW_TEXT
+    else:
+        handle, helpers = _HANDLE_V1, _ANSWER_TEXT
+    what = "prints its answer as it streams" if request.stream else "prints its answer"
+    api = " (v2 workflows API)" if v2 else ""
+    key_note = (
+        "The API key is written in below: keep this file private."
+        if options.inline_token is not None
+        else f"The API key is read from the {comment_text(options.key_env)} environment variable."
+    )
+    header = "\n".join(
+        [
+            f"// Runs the Langflow flow {about(request)}{api} and {what}.",
+            "// Save as LangflowRun.cs. .NET 8: make it the Program.cs of a `dotnet new console`",
+            "// project, then `dotnet run`.",
+            "// Mono: mcs -r:System.Net.Http.dll LangflowRun.cs && mono LangflowRun.exe",
+            f"// {key_note}",
+        ]
+    )
+    conn = request.connection
+    auth_value = f"{csharp_string(conn.auth_prefix)} + apiKey" if conn.auth_prefix else "apiKey"
+    return fill(
+        _PROGRAM,
+        {
+            "HEADER": header,
+            "URL": csharp_string(request.url),
+            "BODY": concat_lines(request.body(), csharp_string, "\n            + "),
+            "KEY": _key(options),
+            "ACCEPT": csharp_string(request.accept),
+            "AUTH_NAME": csharp_string(conn.auth_header),
+            "AUTH_VALUE": auth_value,
+            "HANDLE": handle,
+            "HELPERS": helpers,
+        },
+    )
+
+
+GENERATOR = Generator(
+    name="csharp",
+    label="C# (HttpClient)",
+    lexer="csharp",
+    extension=".cs",
+    streams=True,
+    render_fn=render,
+    filename="LangflowRun.cs",
+)

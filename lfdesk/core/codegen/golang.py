@@ -1,0 +1,439 @@
+"""Go: one `package main` file, standard library only (net/http, encoding/json, bufio), laid
+out exactly as gofmt would, so `gofmt -l` and `go vet` are clean and `go run` runs it."""
+
+from __future__ import annotations
+
+from lfdesk.core.codegen import Generator, RenderOptions
+from lfdesk.core.codegen.common_c import (
+    SECRET_WARNING,
+    about,
+    comment_text,
+    fill,
+    go_raw_json,
+    go_string,
+)
+from lfdesk.core.request import RunRequest
+
+_PROGRAM = """\
+@HEADER@
+package main
+
+import (
+@IMPORTS@
+)
+
+const apiURL = @URL@
+
+// The JSON body, as Langflow receives it.
+const body = @BODY@
+
+func main() {
+	os.Exit(run())
+}
+
+func run() int {
+@KEY@
+	req, err := http.NewRequest(http.MethodPost, apiURL, strings.NewReader(body))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "Bad request:", err)
+		return 1
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", @ACCEPT@)
+	req.Header.Set(@AUTH_NAME@, @AUTH_VALUE@)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "Request failed:", err)
+		return 1
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		raw, _ := io.ReadAll(resp.Body)
+		fmt.Fprintf(os.Stderr, "HTTP %d: %s\\n", resp.StatusCode, errorDetail(raw, resp.Status))
+		return 1
+	}
+@HANDLE@
+}
+@HELPERS@"""
+
+_KEY_ENV = """\
+	apiKey := os.Getenv(@ENV@)
+	if apiKey == "" {
+		fmt.Fprintln(os.Stderr, @MISSING@)
+		return 2
+	}"""
+
+_KEY_INLINE = """\
+	// @WARNING@
+	apiKey := @TOKEN@"""
+
+_READ_JSON = """\
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "Reading the reply failed:", err)
+		return 1
+	}
+	var result any
+	if err := json.Unmarshal(raw, &result); err != nil {
+		fmt.Fprintln(os.Stderr, "The reply is not JSON:", err)
+		return 1
+	}
+"""
+
+_HANDLE_V1 = (
+    _READ_JSON
+    + """\
+	fmt.Println(answerText(result))
+	return 0"""
+)
+
+_HANDLE_V2 = (
+    _READ_JSON
+    + """\
+	if get(result, "status") == "failed" {
+		// A failed run still answers HTTP 200.
+		fmt.Fprintln(os.Stderr, "Run failed:", runErrors(result, raw))
+		return 1
+	}
+	fmt.Println(workflowText(result))
+	return 0"""
+)
+
+_HANDLE_STREAM = """\
+	p := &streamPrinter{printed: map[string]string{}}
+	reader := bufio.NewReader(resp.Body)
+	for {
+		line, err := reader.ReadString('\\n')
+		if line != "" {
+			if code, stop := p.line(line); stop {
+				return code
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "Reading the stream failed:", err)
+			return 1
+		}
+	}
+	if code, stop := p.line(""); stop {
+		return code
+	}
+	return p.finish()"""
+
+_GET = """
+// get walks into nested JSON objects: get(v, "a", "b") is v["a"]["b"], or nil.
+func get(v any, keys ...string) any {
+	for _, key := range keys {
+		object, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = object[key]
+	}
+	return v
+}
+"""
+
+_ANSWER_TEXT = """
+// answerText is the answer: each output's message text (Langflow nests it deep in the reply).
+func answerText(result any) string {
+	var texts []string
+	runs, _ := get(result, "outputs").([]any)
+	for _, r := range runs {
+		outputs, _ := get(r, "outputs").([]any)
+		for _, output := range outputs {
+			for _, path := range [][]string{
+				{"results", "message", "text"},
+				{"results", "text", "text"},
+				{"outputs", "message", "message"},
+				{"artifacts", "message"},
+			} {
+				if text, ok := get(output, path...).(string); ok {
+					texts = append(texts, text)
+					break
+				}
+			}
+		}
+	}
+	return strings.Join(texts, "\\n")
+}
+"""
+
+_WORKFLOW_TEXT = """
+// workflowText is the answer of a v2 run: output.text, else the text of each output
+// (in component id order: Go maps have none).
+func workflowText(result any) string {
+	if text, ok := get(result, "output", "text").(string); ok {
+		return text
+	}
+	outputs, _ := get(result, "outputs").(map[string]any)
+	ids := make([]string, 0, len(outputs))
+	for id := range outputs {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	var texts []string
+	for _, id := range ids {
+		if text, ok := get(outputs[id], "content").(string); ok {
+			texts = append(texts, text)
+		}
+	}
+	return strings.Join(texts, "\\n")
+}
+
+func runErrors(result any, raw []byte) string {
+	list, _ := get(result, "errors").([]any)
+	var texts []string
+	for _, item := range list {
+		if text, ok := get(item, "error").(string); ok {
+			texts = append(texts, text)
+		}
+	}
+	if len(texts) == 0 {
+		return string(raw)
+	}
+	return strings.Join(texts, "\\n")
+}
+"""
+
+_ERROR_DETAIL = """
+// errorDetail is the readable part of an error reply: detail, or the message inside it.
+func errorDetail(raw []byte, status string) string {
+	fallback := strings.TrimSpace(string(raw))
+	if fallback == "" {
+		fallback = status
+	}
+	var reply any
+	if json.Unmarshal(raw, &reply) != nil {
+		return fallback
+	}
+	switch detail := get(reply, "detail").(type) {
+	case string:
+		var inner any // a failed build sends a JSON string
+		if json.Unmarshal([]byte(detail), &inner) == nil {
+			if message, ok := get(inner, "message").(string); ok {
+				return message
+			}
+		}
+		return detail
+	case map[string]any:
+		if message, ok := detail["message"].(string); ok {
+			return message
+		}
+	}
+	return fallback
+}
+"""
+
+_LINE_V1 = """\
+// line takes one line of the stream. Langflow's /run stream is not SSE: one JSON event
+// per line, then a blank line.
+func (p *streamPrinter) line(text string) (int, bool) {
+	text = strings.TrimRight(text, "\\r\\n")
+	if text != "" {
+		p.block = append(p.block, text)
+		return 0, false
+	}
+	return p.dispatch()
+}
+"""
+
+_LINE_V2 = """\
+// line takes one line of the stream. The v2 stream is SSE: `data: {json}` and `id: N`
+// lines, then a blank line.
+func (p *streamPrinter) line(text string) (int, bool) {
+	text = strings.TrimRight(text, "\\r\\n")
+	if text != "" {
+		if strings.HasPrefix(text, "data:") {
+			p.block = append(p.block, strings.TrimPrefix(text[5:], " "))
+		}
+		return 0, false
+	}
+	return p.dispatch()
+}
+"""
+
+_PRINTER = """
+// streamPrinter prints streamed text once: tokens as they come, then whatever a final
+// message adds.
+type streamPrinter struct {
+@FIELDS@}
+
+@LINE@
+func (p *streamPrinter) dispatch() (int, bool) {
+	if len(p.block) == 0 {
+		return 0, false
+	}
+	raw := strings.Join(p.block, "\\n")
+	p.block = nil
+	var event map[string]any
+	if err := json.Unmarshal([]byte(raw), &event); err != nil {
+		return 0, false // not a JSON event: skip it
+	}
+	return p.handle(event, raw)
+}
+
+func (p *streamPrinter) write(id, text string) {
+	if text == "" {
+		return
+	}
+	if p.started && p.lastID != id {
+		fmt.Print("\\n")
+	}
+	fmt.Print(text)
+	p.started = true
+	p.lastID = id
+	p.printed[id] += text
+}
+
+func (p *streamPrinter) handle(event map[string]any, raw string) (int, bool) {
+	data, _ := event["data"].(map[string]any)
+	id, _ := data["id"].(string)
+	switch event["event"] {
+	case "token":
+		if chunk, ok := data["chunk"].(string); ok {
+			p.write(id, chunk)
+		}
+	case "add_message":
+		// A partial message comes first, then tokens, then the complete message with the
+		// same id: print only what the tokens have not printed yet.
+		text, ok := data["text"].(string)
+		if ok && data["sender"] != "User" && get(data, "properties", "state") != "partial" {
+			if seen := p.printed[id]; strings.HasPrefix(text, seen) {
+				p.write(id, text[len(seen):])
+			}
+		}
+@OUTPUT_CASE@	case "end":
+		p.ended = true
+		if !p.started {
+			p.write("", @END_TEXT@)
+		}
+	case "error":
+		if p.started {
+			fmt.Print("\\n")
+		}
+		fmt.Fprintln(os.Stderr, "Flow error:", eventError(data, raw))
+		return 1, true
+	}
+	return 0, false
+}
+
+func (p *streamPrinter) finish() int {
+	fmt.Print("\\n")
+	if !p.ended {
+		fmt.Fprintln(os.Stderr, "The stream ended before the run finished.")
+		return 1
+	}
+	return 0
+}
+
+func eventError(data map[string]any, raw string) string {
+	if text, ok := data["error"].(string); ok {
+		return text
+	}
+	if text, ok := data["text"].(string); ok && text != "" {
+		return text
+	}
+	return raw
+}
+"""
+
+_FIELDS_V1 = """\
+	block   []string          // lines of the event being read
+	printed map[string]string // message id -> text printed so far
+	lastID  string            // the message printed last
+	started bool              // whether anything is printed
+	ended   bool              // whether the end event came
+"""
+
+_FIELDS_V2 = """\
+	block   []string          // lines of the event being read
+	printed map[string]string // message id -> text printed so far
+	lastID  string            // the message printed last
+	started bool              // whether anything is printed
+	ended   bool              // whether the end event came
+	outputs []string          // output events, for a run that sent no text
+"""
+
+_OUTPUT_CASE = """\
+	case "output":
+		if content, ok := data["content"].(string); ok {
+			p.outputs = append(p.outputs, content)
+		}
+"""
+
+
+def _key(options: RenderOptions) -> str:
+    if options.inline_token is not None:
+        return fill(_KEY_INLINE, {"WARNING": SECRET_WARNING, "TOKEN": go_string(options.inline_token)})
+    env = options.key_env
+    missing = f"Set the {env} environment variable to your Langflow API key."
+    return fill(_KEY_ENV, {"ENV": go_string(env), "MISSING": go_string(missing)})
+
+
+def render(request: RunRequest, options: RenderOptions) -> str:
+    imports = {"encoding/json", "fmt", "io", "net/http", "os", "strings"}
+    v2 = request.api == "v2"
+    if request.stream:
+        imports.add("bufio")
+        handle = _HANDLE_STREAM
+        helpers = fill(
+            _PRINTER,
+            {
+                "FIELDS": _FIELDS_V2 if v2 else _FIELDS_V1,
+                "LINE": _LINE_V2 if v2 else _LINE_V1,
+                "OUTPUT_CASE": _OUTPUT_CASE if v2 else "",
+                "END_TEXT": 'strings.Join(p.outputs, "\\n")' if v2 else 'answerText(data["result"])',
+            },
+        )
+        if not v2:
+            helpers += _ANSWER_TEXT
+    elif v2:
+        imports.add("sort")
+        handle, helpers = _HANDLE_V2, _WORKFLOW_TEXT
+    else:
+        handle, helpers = _HANDLE_V1, _ANSWER_TEXT
+    helpers = _GET + helpers + _ERROR_DETAIL
+    what = "prints its answer as it streams" if request.stream else "prints its answer"
+    api = " (v2 workflows API)" if v2 else ""
+    key_note = (
+        "The API key is written in below: keep this file private."
+        if options.inline_token is not None
+        else f"The API key is read from the {comment_text(options.key_env)} environment variable."
+    )
+    header = "\n".join(
+        [
+            f"// Runs the Langflow flow {about(request)}{api} and {what}.",
+            "// Needs Go 1.18 or later. Run: go run <this file>.go",
+            f"// {key_note}",
+        ]
+    )
+    conn = request.connection
+    auth_value = f"{go_string(conn.auth_prefix)}+apiKey" if conn.auth_prefix else "apiKey"
+    return fill(
+        _PROGRAM,
+        {
+            "HEADER": header,
+            "IMPORTS": "\n".join(f'\t"{name}"' for name in sorted(imports)),
+            "URL": go_string(request.url),
+            "BODY": go_raw_json(request.body()),
+            "KEY": _key(options),
+            "ACCEPT": go_string(request.accept),
+            "AUTH_NAME": go_string(conn.auth_header),
+            "AUTH_VALUE": auth_value,
+            "HANDLE": handle,
+            "HELPERS": helpers,
+        },
+    )
+
+
+GENERATOR = Generator(
+    name="go",
+    label="Go (net/http)",
+    lexer="go",
+    extension=".go",
+    streams=True,
+    render_fn=render,
+)

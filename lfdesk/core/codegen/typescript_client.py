@@ -1,0 +1,169 @@
+"""TypeScript with @datastax/langflow-client (npm 0.4.x), run with `npx tsx`.
+
+The client covers the v1 run API (`flow.run`, `flow.stream`). Where it cannot send the
+request as asked (the v2 workflows API, `output_component`, no input value, a DataStax host
+other than its default), the snippet is plain-fetch TypeScript instead, and says why.
+"""
+
+from __future__ import annotations
+
+from lfdesk.core.codegen import Generator, RenderOptions
+from lfdesk.core.codegen.common_c import fill, js_string, js_value
+from lfdesk.core.codegen.javascript import (
+    ANSWER_TEXT,
+    DESCRIBE,
+    ERROR_DETAIL,
+    header_lines,
+    key_block,
+    render_typescript_fetch,
+    stream_printer,
+    typed,
+)
+from lfdesk.core.request import DATASTAX_BASE_URL, RunRequest
+
+_INPUT_TYPES = ("chat", "text", "any")
+_OUTPUT_TYPES = ("chat", "text", "any", "debug")
+
+_PROGRAM = """\
+@HEADER@
+
+import { LangflowClient } from "@datastax/langflow-client";
+import { LangflowError } from "@datastax/langflow-client/errors";
+@IMPORT_TWEAKS@
+const flowId = @FLOW_ID@;
+const input = @INPUT@;
+@TWEAKS@
+async function main(): Promise<number> {
+@KEY@
+  const client = new LangflowClient(@CLIENT_OPTIONS@);
+  const flow = client.flow(flowId);
+  try {
+@CALL@
+  } catch (err) {
+    if (err instanceof LangflowError) {
+      const raw = await err.cause.text();
+      console.error(`HTTP ${err.cause.status}: ${errorDetail(raw, err.cause.statusText)}`);
+      return 1;
+    }
+    throw err;
+  }
+}
+@HELPERS@
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(`Request failed: ${describe(err)}`);
+    process.exitCode = 1;
+  },
+);
+"""
+
+_TWEAKS = """\
+// The client types a tweak as a flat record of scalars; Langflow also takes objects and lists.
+const tweaks = @VALUE@ as unknown as Tweaks;
+"""
+
+_CALL_RUN = """\
+    const response = await flow.run(input, @OPTIONS@);
+    console.log(answerText(response) || (response.chatOutputText() ?? ""));
+    return 0;"""
+
+_CALL_STREAM = """\
+    // The client reads the NDJSON stream and hands over each event as it arrives.
+    const events = await flow.stream(input, @OPTIONS@);
+    const reader = events.getReader();
+    const printer = new StreamPrinter();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const code = printer.handle(value, JSON.stringify(value));
+      if (code !== null) {
+        await reader.cancel();
+        return code;
+      }
+    }
+    return printer.finish();"""
+
+
+def _unsupported(request: RunRequest) -> str | None:
+    """Why @datastax/langflow-client cannot send this request, or None when it can."""
+    if request.api == "v2":
+        return "@datastax/langflow-client has no support for the v2 workflows API"
+    if request.output_component:
+        return "@datastax/langflow-client has no output_component option"
+    if request.input_value is None:
+        return "@datastax/langflow-client always sends an input value"
+    if request.input_type not in _INPUT_TYPES or request.output_type not in _OUTPUT_TYPES:
+        return "@datastax/langflow-client does not take this input or output type"
+    conn = request.connection
+    if conn.kind == "datastax" and conn.base_url != DATASTAX_BASE_URL:
+        return "@datastax/langflow-client only knows the default DataStax host"
+    return None
+
+
+def render(request: RunRequest, options: RenderOptions) -> str:
+    reason = _unsupported(request)
+    if reason is not None:
+        return render_typescript_fetch(
+            request, options, [f"{reason}, so this is plain fetch."]
+        )
+    conn = request.connection
+    if conn.kind == "datastax":
+        client_options = f"{{ langflowId: {js_string(conn.datastax_id or '')}, apiKey }}"
+    else:
+        client_options = f"{{ baseUrl: {js_string(conn.base_url)}, apiKey }}"
+    tweaks = request.effective_tweaks()
+    opts: list[str] = [
+        f"input_type: {js_string(request.input_type)}",
+        f"output_type: {js_string(request.output_type)}",
+    ]
+    if tweaks:
+        opts.append("tweaks")
+    if request.session_id:
+        opts.append(f"session_id: {js_string(request.session_id)}")
+    one_line = "{ " + ", ".join(opts) + " }"
+    if len(one_line) <= 50:
+        call_options = one_line
+    else:
+        call_options = "{\n" + "".join(f"      {o},\n" for o in opts) + "    }"
+    if request.stream:
+        call, helpers = _CALL_STREAM, stream_printer("v1", framing=False, types=True)
+    else:
+        call, helpers = _CALL_RUN, ""
+    helpers += typed(ANSWER_TEXT + ERROR_DETAIL + DESCRIBE, True)
+    # The client puts the id into the URL as it is: give it the URL-escaped form.
+    flow_path_ref = request.path.removeprefix("/v1/run/")
+    header = header_lines(
+        request,
+        options,
+        "Setup: npm install @datastax/langflow-client tsx. Run: npx tsx <this file>.ts",
+        via=" with @datastax/langflow-client",
+    )
+    return fill(
+        _PROGRAM,
+        {
+            "HEADER": "\n".join(header),
+            "IMPORT_TWEAKS": 'import type { Tweaks } from "@datastax/langflow-client/flow";\n'
+            if tweaks
+            else "",
+            "FLOW_ID": js_string(flow_path_ref),
+            "INPUT": js_string(request.input_value or ""),
+            "TWEAKS": fill(_TWEAKS, {"VALUE": js_value(tweaks)}) if tweaks else "",
+            "KEY": key_block(options),
+            "CLIENT_OPTIONS": client_options,
+            "CALL": fill(call, {"OPTIONS": call_options}),
+            "HELPERS": helpers,
+        },
+    )
+
+
+GENERATOR = Generator(
+    name="typescript-client",
+    label="TypeScript (@datastax/langflow-client)",
+    lexer="typescript",
+    extension=".ts",
+    streams=True,
+    render_fn=render,
+)
