@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 if TYPE_CHECKING:
     from lfdesk.core.flow import Component, Field, Flow
     from lfdesk.core.profiles import Profile
-    from lfdesk.core.request import Connection, RunRequest
+    from lfdesk.core.request import Connection
     from lfdesk.core.tweaks import TweakSet
 
 SUBCOMMANDS = (
@@ -388,12 +388,13 @@ def cmd_profile(args: argparse.Namespace) -> int:
 
 
 def _delete_token_quietly(profile: str) -> None:
+    import contextlib
+
     from lfdesk.core.secrets import TokenStore
 
-    try:
+    # The profile is gone either way; a keyring hiccup is not fatal.
+    with contextlib.suppress(Exception):
         TokenStore().delete(profile)
-    except Exception:  # the profile is gone either way; a keyring hiccup is not fatal
-        pass
 
 
 def cmd_token(args: argparse.Namespace) -> int:

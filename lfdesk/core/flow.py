@@ -453,7 +453,8 @@ def _collect_edges(raw_edges: list[Any], out: list[Edge], source: str, where: st
         src, tgt = e.get("source"), e.get("target")
         if not isinstance(src, str) or not isinstance(tgt, str):
             raise FlowError(f"{source}: {where}[{i}] lacks 'source' or 'target'")
-        edata = e.get("data") if isinstance(e.get("data"), dict) else {}
+        raw_data = e.get("data")
+        edata: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
         th = edata.get("targetHandle") if isinstance(edata.get("targetHandle"), dict) else None
         sh = edata.get("sourceHandle") if isinstance(edata.get("sourceHandle"), dict) else None
         field_name = th.get("fieldName") if th else None
@@ -506,7 +507,8 @@ def _collect_components(
             raise FlowError(f"{source}: {here} has no id")
         inner = node.get("flow")
         if isinstance(inner, dict):
-            inner_graph = inner.get("data") if isinstance(inner.get("data"), dict) else inner
+            inner_data = inner.get("data")
+            inner_graph: dict[str, Any] = inner_data if isinstance(inner_data, dict) else inner
             inner_nodes = inner_graph.get("nodes")
             if not isinstance(inner_nodes, list):
                 raise FlowError(f"{source}: group {node_id!r} has no inner 'nodes' list")

@@ -43,7 +43,8 @@ class Transcript:
         if isinstance(event, TokenEvent):
             turn = self.turns.setdefault(event.message_id, Turn(event.message_id, "Machine"))
             turn.text += event.chunk
-            return self._emit(event.message_id, self.printed.get(event.message_id, "") + event.chunk)
+            so_far = self.printed.get(event.message_id, "")
+            return self._emit(event.message_id, so_far + event.chunk)
         if isinstance(event, MessageEvent):
             turn = self.turns.setdefault(event.id, Turn(event.id, event.sender))
             turn.sender = event.sender

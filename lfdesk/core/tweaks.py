@@ -79,7 +79,7 @@ def coerce(field: Field, raw: Any) -> Any:
     if kind in (FieldKind.FLOAT, FieldKind.SLIDER):
         value = _to_float(field, raw)
         if field.kind is FieldKind.SLIDER and field.range and field.range.step_type == "int":
-            value = int(round(value))
+            value = round(value)
         return _range_checked(field, value)
     if kind is FieldKind.BOOL:
         return _to_bool(field, raw)

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from lfdesk.core.flow import FieldKind, FlowError, iter_fields, load_flow, parse_flow, parse_flow_bytes
+from lfdesk.core.flow import (
+    FieldKind,
+    FlowError,
+    iter_fields,
+    load_flow,
+    parse_flow,
+    parse_flow_bytes,
+)
 
 DATA = Path(__file__).parents[1] / "data"
 STARTERS = sorted((DATA / "starter").glob("*.json"))

@@ -10,7 +10,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lfdesk.core.flow import load_flow, parse_flow
-from lfdesk.core.tweaks import GlobalVariable, PresetError, TweakError, TweakSet, load_preset, save_preset
+from lfdesk.core.tweaks import (
+    GlobalVariable,
+    PresetError,
+    TweakError,
+    TweakSet,
+    load_preset,
+    save_preset,
+)
 
 DATA = Path(__file__).parents[1] / "data"
 OPENAI = "OpenAIModelComponent-44DEX"
