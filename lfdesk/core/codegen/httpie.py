@@ -1,0 +1,85 @@
+"""httpie: a bash script that runs the flow with HTTPie's `http` and prints the answer with jq.
+
+`--print=hb` puts the status line and headers before the body, so the script can tell an
+HTTP error from an answer (without --check-status, which hides the status code); with
+`--stream` the body arrives line by line as the server sends it. The body goes in on stdin
+as a quoted heredoc: the shell interprets none of its characters. Without jq the script
+prints the raw reply, says so on stderr, and still fails on an HTTP error.
+"""
+
+from __future__ import annotations
+
+from lfdesk.core.codegen import Generator, RenderOptions
+from lfdesk.core.codegen.common import body_json, jq_call, sh_auth_value, sh_header, shell_quote
+from lfdesk.core.request import RunRequest
+
+_RAW = """\
+# Without jq: the raw reply, and still a failure on an HTTP error.
+print_raw() {
+  local line status
+  IFS= read -r line || return 1
+  status=${line#* }
+  status=${status%% *}
+  while IFS= read -r line && [ -n "${line%$'\\r'}" ]; do :; done
+  case $status in
+    2??) cat; echo ;;
+    *) printf 'HTTP %s: %s\\n' "$status" "$(cat)" >&2; return 1 ;;
+  esac
+}
+"""
+
+
+def _item(text: str) -> str:
+    """An HTTPie request item (`Name:value`): a backslash escapes the next character."""
+    return text.replace("\\", "\\\\")
+
+
+def render(request: RunRequest, options: RenderOptions) -> str:
+    stream = request.stream
+    out = [
+        sh_header(request, options, "HTTPie (the http command) and jq"),
+        "main() {\n",
+        "  # The body is a quoted heredoc, so the shell changes none of its characters.\n",
+        "  http --print=hb --pretty=none --stream POST \\\n"
+        if stream
+        else "  http --print=hb --pretty=none POST \\\n",
+        f"    {shell_quote(request.url)} \\\n",
+    ]
+    for name, value in request.headers().items():
+        out.append(f"    {shell_quote(_item(f'{name}:{value}'))} \\\n")
+    name = request.connection.auth_header
+    if options.inline_token:
+        token = _item(options.inline_token)
+        auth = shell_quote(f"{name}:{request.connection.auth_prefix}{token}")
+    else:
+        auth = sh_auth_value(request, options, f"{name}:")
+    out.append(f"    {auth} <<'JSON' | print_answer\n")
+    out.append(body_json(request))
+    out.append("\nJSON\n}\n\n")
+    kind = "events" if stream else "reply"
+    out += [
+        f"# Reads the status line, headers and {kind} that http prints (--print=hb) and\n",
+        "# prints only the answer; on an HTTP error it prints \"HTTP nnn: detail\" on stderr\n",
+        "# and fails.\n",
+        "print_answer() {\n",
+        "  if ! command -v jq >/dev/null 2>&1; then\n",
+        "    echo 'jq not found: printing the raw reply (install jq to see only the answer)' >&2\n",
+        "    print_raw\n",
+        "    return\n",
+        "  fi\n",
+        jq_call(request.api, "httpie", stream),
+        "\n}\n\n",
+        _RAW,
+        "\nmain\n",
+    ]
+    return "".join(out)
+
+
+GENERATOR = Generator(
+    name="httpie",
+    label="HTTPie (bash)",
+    lexer="bash",
+    extension=".sh",
+    streams=True,
+    render_fn=render,
+)

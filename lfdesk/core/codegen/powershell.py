@@ -1,0 +1,279 @@
+"""powershell: a script for PowerShell 7 and Windows PowerShell 5.1.
+
+Plain runs use Invoke-WebRequest (not Invoke-RestMethod: the raw bytes are decoded as UTF-8
+by the script, since 5.1 decodes a JSON reply without a charset as ISO-8859-1). Neither
+cmdlet can hand over a body while it arrives, so streams use .NET's HttpClient with
+ResponseHeadersRead and read it line by line. The body sits in a single-quoted here-string
+(nothing in it is expanded) with non-ASCII characters as JSON \\u escapes: 5.1 reads a
+script without a byte order mark in the ANSI code page.
+
+PowerShell is not installed where lfdesk is tested: these scripts are checked against
+golden files only.
+"""
+
+from __future__ import annotations
+
+from lfdesk.core.codegen import Generator, RenderOptions
+from lfdesk.core.codegen.common import (
+    body_json,
+    flow_title,
+    key_env,
+    ps_quote,
+    secret_warning,
+)
+from lfdesk.core.request import RunRequest
+
+_ERRORS = """\
+# The readable part of an error reply: its "detail", which may be a string, an object
+# with a "message", or a JSON string holding one.
+function Get-ErrorDetail([string]$Raw) {
+    try { $Reply = ConvertFrom-Json $Raw } catch { return $Raw.Trim() }
+    $Detail = $Reply
+    if ($null -ne $Reply.detail) { $Detail = $Reply.detail }
+    if ($Detail -is [string]) {
+        try { $Inner = ConvertFrom-Json $Detail } catch { return $Detail }
+        if ($Inner.message -is [string]) { return $Inner.message }
+        return $Detail
+    }
+    if ($Detail.message -is [string]) { return $Detail.message }
+    return (ConvertTo-Json $Detail -Compress -Depth 10)
+}
+
+# The message of an error event, or of an error entry of a failed run.
+function Get-ErrorText($Data) {
+    if ($Data -is [string]) { return $Data }
+    foreach ($Text in @($Data.error, $Data.text, $Data.message, $Data.detail)) {
+        if ($Text -is [string]) { return $Text }
+    }
+    return (ConvertTo-Json $Data -Compress -Depth 10)
+}
+
+"""
+
+_ANSWER_V1 = """\
+# The answer in a /api/v1/run reply: the text of each output, one per line.
+function Get-Answer($Reply) {
+    $Texts = foreach ($RunOutput in @($Reply.outputs)) {
+        foreach ($Result in @($RunOutput.outputs)) {
+            foreach ($Text in @($Result.results.message.text, $Result.results.text.text,
+                                $Result.outputs.message.message, $Result.artifacts.message)) {
+                if ($Text -is [string]) { $Text; break }
+            }
+        }
+    }
+    return (@($Texts) -join "`n")
+}
+
+"""
+
+_ANSWER_V2 = """\
+# The answer in a /api/v2/workflows reply: output.text, else the content of each output.
+function Get-Answer($Reply) {
+    if ($Reply.output.text -is [string]) { return $Reply.output.text }
+    $Texts = foreach ($Property in @($Reply.outputs.PSObject.Properties)) {
+        if ($Property.Value.content -is [string]) { $Property.Value.content }
+    }
+    return (@($Texts) -join "`n")
+}
+
+"""
+
+_PLAIN = """\
+try {
+    $Response = Invoke-WebRequest -Uri $Url -Method Post -Headers $Headers -UseBasicParsing `
+        -ContentType 'application/json; charset=utf-8' `
+        -Body ([System.Text.Encoding]::UTF8.GetBytes($Body))
+} catch {
+    $Status = $null
+    if ($_.Exception.Response) { $Status = [int]$_.Exception.Response.StatusCode }
+    if (-not $Status) {
+        [Console]::Error.WriteLine($_.Exception.Message)
+        exit 1
+    }
+    $Raw = $_.Exception.Message
+    if ($_.ErrorDetails -and $_.ErrorDetails.Message) { $Raw = $_.ErrorDetails.Message }
+    [Console]::Error.WriteLine("HTTP ${Status}: $(Get-ErrorDetail $Raw)")
+    exit 1
+}
+$Reply = [System.Text.Encoding]::UTF8.GetString($Response.RawContentStream.ToArray()) | ConvertFrom-Json
+"""
+
+_PLAIN_V2_FAILED = """\
+# A v2 run that failed still answers HTTP 200, with status "failed" and its errors.
+if ($Reply.status -eq 'failed') {
+    $Errors = @($Reply.errors | Where-Object { $null -ne $_ })
+    if ($Errors.Count -eq 0) { $Errors = @('the run failed') }
+    foreach ($Item in $Errors) { [Console]::Error.WriteLine((Get-ErrorText $Item)) }
+    exit 1
+}
+"""
+
+_STREAM_STATE = """\
+# Prints the answer from stream events as it arrives, each piece once: tokens as they
+# come; a finished message only the part of its text its tokens did not already print
+# (so a model that does not stream still shows its answer, and nothing shows twice).
+$script:Printed = @{}  # message id -> the part of its text printed so far
+$script:LastId = $null
+$script:Outputs = [System.Collections.Generic.List[string]]::new()  # v2 "output" events
+
+function Show-Text([string]$Id, $Text) {
+    if ($Text -isnot [string] -or $Text.Length -eq 0) { return }
+    if ($script:Printed.Count -gt 0 -and $Id -cne $script:LastId) {
+        [Console]::Out.Write("`n")  # a new message starts on a new line
+    }
+    [Console]::Out.Write($Text)
+    [Console]::Out.Flush()
+    $script:Printed[$Id] = [string]$script:Printed[$Id] + $Text
+    $script:LastId = $Id
+}
+
+function Show-Event($Item) {
+    $Data = $Item.data
+    switch -CaseSensitive ($Item.event) {
+        'token' { Show-Text $Data.id $Data.chunk }
+        'add_message' {
+            $Text = $Data.text
+            if ($Data.sender -cne 'User' -and $Data.properties.state -cne 'partial' -and $Text -is [string]) {
+                $Done = [string]$script:Printed[[string]$Data.id]
+                if ($Text.StartsWith($Done, [System.StringComparison]::Ordinal)) {
+                    Show-Text $Data.id ($Text.Substring($Done.Length))
+                }
+            }
+        }
+        'output' { if ($Data.content -is [string]) { $script:Outputs.Add($Data.content) } }
+        'end' {
+            if ($script:Printed.Count -eq 0) {
+                if ($null -ne $Data.result) { Show-Text 'end' (Get-Answer $Data.result) }
+                else { Show-Text 'end' ($script:Outputs -join "`n") }
+            }
+        }
+        'error' {
+            if ($script:Printed.Count -gt 0) { [Console]::Out.WriteLine() }
+            [Console]::Error.WriteLine('Error: ' + (Get-ErrorText $Data))
+            exit 1
+        }
+    }
+}
+
+"""
+
+_STREAM_SEND = """\
+Add-Type -AssemblyName System.Net.Http
+$Client = [System.Net.Http.HttpClient]::new()
+$Client.Timeout = [System.Threading.Timeout]::InfiniteTimeSpan
+$Request = [System.Net.Http.HttpRequestMessage]::new([System.Net.Http.HttpMethod]::Post, $Url)
+foreach ($Name in $Headers.Keys) {
+    [void]$Request.Headers.TryAddWithoutValidation($Name, $Headers[$Name])
+}
+$Request.Content = [System.Net.Http.StringContent]::new($Body, [System.Text.Encoding]::UTF8, 'application/json')
+try {
+    $Response = $Client.SendAsync(
+        $Request, [System.Net.Http.HttpCompletionOption]::ResponseHeadersRead
+    ).GetAwaiter().GetResult()
+} catch {
+    [Console]::Error.WriteLine($_.Exception.Message)
+    exit 1
+}
+$Stream = $Response.Content.ReadAsStreamAsync().GetAwaiter().GetResult()
+$Reader = [System.IO.StreamReader]::new($Stream, [System.Text.Encoding]::UTF8)
+if (-not $Response.IsSuccessStatusCode) {
+    [Console]::Error.WriteLine("HTTP $([int]$Response.StatusCode): $(Get-ErrorDetail $Reader.ReadToEnd())")
+    exit 1
+}
+"""
+
+_STREAM_READ_V1 = """\
+# Langflow's /api/v1/run stream is NOT server-sent events despite its text/event-stream
+# type: one JSON object per line, blank lines between them.
+while ($null -ne ($Line = $Reader.ReadLine())) {
+    if ($Line.Trim()) { Show-Event (ConvertFrom-Json $Line) }
+}
+[Console]::Out.WriteLine()
+"""
+
+_STREAM_READ_V2 = """\
+# The /api/v2/workflows stream: server-sent events whose "data:" holds one JSON object.
+$DataLines = [System.Collections.Generic.List[string]]::new()
+while ($null -ne ($Line = $Reader.ReadLine())) {
+    if ($Line.StartsWith('data:', [System.StringComparison]::Ordinal)) {
+        $Value = $Line.Substring(5)
+        if ($Value.StartsWith(' ', [System.StringComparison]::Ordinal)) { $Value = $Value.Substring(1) }
+        $DataLines.Add($Value)
+    } elseif ($Line -eq '' -and $DataLines.Count -gt 0) {
+        Show-Event (ConvertFrom-Json ($DataLines -join "`n"))
+        $DataLines.Clear()
+    }
+}
+[Console]::Out.WriteLine()
+"""
+
+
+def render(request: RunRequest, options: RenderOptions) -> str:
+    stream = request.stream
+    out: list[str] = []
+    if options.inline_token:
+        out.append(secret_warning("#") + "\n")
+    what = "prints its answer as it streams in" if stream else "prints its answer"
+    out.append(f"# Runs {flow_title(request)} and {what}.\n")
+    out.append("# For PowerShell 7 and Windows PowerShell 5.1, e.g.: powershell -File run-flow.ps1\n")
+    if not options.inline_token:
+        out.append(f"# Reads the API key from the {key_env(options)} environment variable.\n")
+    out.append("$ErrorActionPreference = 'Stop'\n")
+    out.append("$ProgressPreference = 'SilentlyContinue'\n")
+    out.append("try { [Console]::OutputEncoding = [System.Text.UTF8Encoding]::new($false) } catch { }\n")
+    if request.url.lower().startswith("https:"):
+        out.append(
+            "# Windows PowerShell 5.1 may not offer TLS 1.2 by itself.\n"
+            "[Net.ServicePointManager]::SecurityProtocol = "
+            "[Net.ServicePointManager]::SecurityProtocol -bor [Net.SecurityProtocolType]::Tls12\n"
+        )
+    out.append("\n")
+    out.append(f"$Url = {ps_quote(request.url)}\n")
+    if options.inline_token:
+        out.append(f"$ApiKey = {ps_quote(options.inline_token)}  # a secret: see the warning above\n")
+    else:
+        env = key_env(options)
+        out.append(f"$ApiKey = $env:{env}\n")
+        out.append("if (-not $ApiKey) {\n")
+        out.append(
+            f"    [Console]::Error.WriteLine('Set the {env} environment variable to your Langflow API key.')\n"
+        )
+        out.append("    exit 1\n}\n")
+    out.append("$Headers = @{\n")
+    for name, value in request.headers().items():
+        if name.lower() != "content-type":  # set with the body
+            out.append(f"    {ps_quote(name)} = {ps_quote(value)}\n")
+    auth = request.connection.auth_header
+    prefix = request.connection.auth_prefix
+    value = f"{ps_quote(prefix)} + $ApiKey" if prefix else "$ApiKey"
+    out.append(f"    {ps_quote(auth)} = {value}\n}}\n")
+    out.append(
+        "# The JSON body, exactly as sent: nothing in a single-quoted here-string is expanded.\n"
+        "# Characters outside ASCII are written as \\u escapes, so that Windows PowerShell 5.1\n"
+        "# reads this file right whatever encoding it was saved in.\n"
+    )
+    out.append("$Body = @'\n")
+    out.append(body_json(request, ascii_only=True))
+    out.append("\n'@\n\n")
+    out.append(_ERRORS)
+    out.append(_ANSWER_V1 if request.api == "v1" else _ANSWER_V2)
+    if stream:
+        out.append(_STREAM_STATE)
+        out.append(_STREAM_SEND)
+        out.append(_STREAM_READ_V1 if request.api == "v1" else _STREAM_READ_V2)
+    else:
+        out.append(_PLAIN)
+        if request.api == "v2":
+            out.append(_PLAIN_V2_FAILED)
+        out.append("Write-Output (Get-Answer $Reply)\n")
+    return "".join(out)
+
+
+GENERATOR = Generator(
+    name="powershell",
+    label="PowerShell",
+    lexer="powershell",
+    extension=".ps1",
+    streams=True,
+    render_fn=render,
+)

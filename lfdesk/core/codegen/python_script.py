@@ -1,0 +1,234 @@
+"""python-script: a command-line program (argparse) that runs the flow, standard library only.
+
+Like the `run_flow` script Langflow's API pane used to give, but it runs anywhere Python 3.9+
+does (urllib, no `requests`): `--input`, `--tweaks JSON` (merged over the built-in tweaks),
+`--url`, `--stream/--no-stream`, `--session`, `--api-key-env`. It carries both the streaming
+and the plain way of reading the reply, so `--stream` works whatever the preview showed.
+"""
+
+from __future__ import annotations
+
+from lfdesk.core.codegen import Generator, RenderOptions
+from lfdesk.core.codegen.common import (
+    PY_ANSWER,
+    PY_ERRORS,
+    PY_LINES,
+    PY_NDJSON,
+    PY_SSE,
+    PY_WORKFLOW,
+    PY_WORKFLOW_FAILED,
+    flow_title,
+    key_env,
+    py_literal,
+    py_printer,
+    py_str,
+    secret_warning,
+)
+from lfdesk.core.request import RunRequest
+
+_IMPORTS = """\
+import argparse
+import json
+import os
+import sys
+import urllib.error
+import urllib.request
+"""
+
+_POST = '''\
+def post(url, payload, headers):
+    """Sends the request; on an HTTP error, exits with "HTTP <status>: <detail>"."""
+    request = urllib.request.Request(
+        url, data=json.dumps(payload).encode("utf-8"), headers=headers, method="POST"
+    )
+    try:
+        return urllib.request.urlopen(request, timeout=600)
+    except urllib.error.HTTPError as error:
+        sys.exit(f"HTTP {error.code}: {error_detail(error.read())}")
+    except urllib.error.URLError as error:
+        sys.exit(f"Cannot reach {url}: {error.reason}")
+
+
+'''
+
+_BUILD = '''\
+def build_payload(args):
+    """PAYLOAD with the changes asked for on the command line."""
+    payload = dict(PAYLOAD)
+    if args.input is not None:
+        payload["input_value"] = args.input
+    if args.tweaks:
+        tweaks = {
+            key: dict(value) if isinstance(value, dict) else value
+            for key, value in (payload.get("tweaks") or {}).items()
+        }
+        for key, value in args.tweaks.items():
+            if isinstance(value, dict) and isinstance(tweaks.get(key), dict):
+                tweaks[key].update(value)
+            else:
+                tweaks[key] = value
+        payload["tweaks"] = tweaks
+    if args.session:
+        payload["session_id"] = args.session
+{mode}    return payload
+
+
+'''
+
+_ARGS = '''\
+def parse_args():
+    parser = argparse.ArgumentParser(description={description})
+    parser.add_argument("--input", help="the message to send (default: the one in PAYLOAD)")
+    parser.add_argument(
+        "--tweaks",
+        metavar="JSON",
+        help="tweaks as a JSON object, merged over those in PAYLOAD, "
+        'e.g. \\'{{"Component-id": {{"field": "value"}}}}\\'',
+    )
+    parser.add_argument("--url", default=URL, help="the endpoint (default: %(default)s)")
+    parser.add_argument(
+        "--stream",
+        action=argparse.BooleanOptionalAction,
+        default=STREAM,
+        help="print the answer as it streams in",
+    )
+    parser.add_argument("--session", help="the session id (default: the one in PAYLOAD, if any)")
+    parser.add_argument(
+        "--api-key-env",
+        default=API_KEY_ENV,
+        metavar="NAME",
+        help="the environment variable holding the API key (default: %(default)s)",
+    )
+    args = parser.parse_args()
+    if args.tweaks is not None:
+        try:
+            args.tweaks = json.loads(args.tweaks)
+        except ValueError as error:
+            parser.error(f"--tweaks is not valid JSON: {{error}}")
+        if not isinstance(args.tweaks, dict):
+            parser.error("--tweaks must be a JSON object")
+    return args
+
+
+'''
+
+_MAIN_V1 = """\
+def main():
+    args = parse_args()
+{key}    headers = {{
+        "Content-Type": "application/json",
+        "Accept": "text/event-stream" if args.stream else "application/json",
+        AUTH_HEADER: AUTH_PREFIX + api_key,
+    }}
+    separator = "&" if "?" in args.url else "?"
+    url = f"{{args.url}}{{separator}}stream={{'true' if args.stream else 'false'}}"
+    with post(url, build_payload(args), headers) as response:
+        if args.stream:
+            printer = AnswerPrinter()
+            for event in stream_events(lines(response)):
+                printer.handle(event)
+            printer.finish()
+        else:
+            print(answer_text(json.load(response)))
+"""
+
+_MAIN_V2 = """\
+def main():
+    args = parse_args()
+{key}    headers = {{
+        "Content-Type": "application/json",
+        "Accept": "text/event-stream" if args.stream else "application/json",
+        AUTH_HEADER: AUTH_PREFIX + api_key,
+    }}
+    with post(args.url, build_payload(args), headers) as response:
+        if args.stream:
+            printer = AnswerPrinter()
+            for event in stream_events(lines(response)):
+                printer.handle(event)
+            printer.finish()
+        else:
+            reply = json.load(response)
+            fail_if_run_failed(reply)
+            print(workflow_text(reply))
+"""
+
+
+def _description(request: RunRequest) -> str:
+    text = f"Run {flow_title(request)} and print its answer."
+    if "%(" in text:  # argparse %-formats a description that mentions %(prog)s
+        text = text.replace("%", "%%")
+    return py_str(text)
+
+
+def render(request: RunRequest, options: RenderOptions) -> str:
+    env = key_env(options)
+    v1 = request.api == "v1"
+    endpoint = request.url.split("?", 1)[0] if v1 else request.url
+    head = ["#!/usr/bin/env python3"]
+    if options.inline_token:
+        head.append(secret_warning("#"))
+    head += [
+        f"# Runs {flow_title(request)} from the command line and prints its answer.",
+        "# Standard library only (Python 3.9+). Examples:",
+        "#   python run_flow.py --input 'What can you do?'",
+        "#   python run_flow.py --stream --tweaks '{\"Component-id\": {\"field\": \"value\"}}'",
+        "#   python run_flow.py --help",
+        "# Reads the API key from the environment variable named by --api-key-env"
+        f" (default {env}).",
+    ]
+    consts = [
+        f"URL = {py_str(endpoint)}" + ("  # ?stream=true|false is added" if v1 else ""),
+        f"STREAM = {request.stream!r}",
+        f"API_KEY_ENV = {py_str(env)}",
+    ]
+    if options.inline_token:
+        consts.append(f"API_KEY = {py_str(options.inline_token)}  # a secret: see the warning above")
+    consts += [
+        f"AUTH_HEADER = {py_str(request.connection.auth_header)}",
+        f"AUTH_PREFIX = {py_str(request.connection.auth_prefix)}",
+        "# The request body as lfdesk built it; --input, --tweaks and --session change it.",
+        f"PAYLOAD = {py_literal(request.body())}",
+    ]
+    if options.inline_token:
+        key = "    api_key = os.environ.get(args.api_key_env) or API_KEY\n"
+    else:
+        key = (
+            "    api_key = os.environ.get(args.api_key_env)\n"
+            "    if not api_key:\n"
+            '        sys.exit(f"Set the {args.api_key_env} environment variable to your Langflow API key.")\n'
+        )
+    mode = "" if v1 else '    payload["mode"] = "stream" if args.stream else "sync"\n'
+    helpers = [
+        PY_ANSWER if v1 else PY_WORKFLOW,
+        PY_ERRORS,
+        "" if v1 else PY_WORKFLOW_FAILED,
+        PY_LINES,
+        PY_NDJSON if v1 else PY_SSE,
+        py_printer(request.api),
+        _POST,
+        _BUILD.replace("{mode}", mode),
+        _ARGS.format(description=_description(request)),
+        (_MAIN_V1 if v1 else _MAIN_V2).format(key=key),
+    ]
+    return "".join(
+        (
+            "\n".join(head),
+            "\n",
+            _IMPORTS,
+            "\n",
+            "\n".join(consts),
+            "\n\n\n",
+            "".join(helpers),
+            '\n\nif __name__ == "__main__":\n    main()\n',
+        )
+    )
+
+
+GENERATOR = Generator(
+    name="python-script",
+    label="Python script (command line, stdlib)",
+    lexer="python",
+    extension=".py",
+    streams=True,
+    render_fn=render,
+)
