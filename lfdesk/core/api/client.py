@@ -1,0 +1,917 @@
+"""LangflowClient: one ``httpx.AsyncClient`` that runs, streams and lists flows.
+
+Every failure reaches the caller as a ``LangflowError`` subclass (never an httpx exception);
+the token goes only into the auth header and is never logged or put in a message. Self-hosted
+Langflow and DataStax differ only in ``Connection`` (API root and auth header).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import mimetypes
+import os
+import re
+import socket
+import ssl
+import time
+import uuid
+from collections.abc import AsyncGenerator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import httpx
+
+from lfdesk import __version__
+from lfdesk.core.api.errors import (
+    FlowNotFoundError,
+    HTTPStatusError,
+    LangflowError,
+    RequestTimeoutError,
+    ServerUnreachableError,
+    StreamCutError,
+    StreamError,
+    StreamProtocolError,
+    StreamStalledError,
+    TLSError,
+    error_from_response,
+    excerpt_of,
+    redact,
+)
+from lfdesk.core.api.events import (
+    EndEvent,
+    ErrorEvent,
+    MessageEvent,
+    OtherEvent,
+    RunResult,
+    RunStats,
+    StreamEvent,
+    TokenEvent,
+)
+from lfdesk.core.api.streams import NdjsonParser, SseParser
+from lfdesk.core.flow import Flow, parse_flow
+from lfdesk.core.request import Connection, RunRequest
+
+__all__ = [
+    "LEGACY_STREAM_BEFORE",
+    "FlowSummary",
+    "LangflowClient",
+    "ServerInfo",
+    "Timeouts",
+    "parse_version",
+]
+
+log = logging.getLogger(__name__)
+
+# Servers older than this answer ?stream=true with JSON holding a stream_url (API doc §2.2).
+LEGACY_STREAM_BEFORE = (1, 1, 2)
+_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Seconds: ``connect``; ``read`` (waiting for a whole non-stream reply); ``stall``
+    (no bytes at all for this long while a stream is open)."""
+
+    connect: float = 10.0
+    read: float = 300.0
+    stall: float = 120.0
+
+
+@dataclass(frozen=True, slots=True)
+class ServerInfo:
+    """What ``probe`` learned: ``ok`` means a Langflow answered (health or version)."""
+
+    version: str | None
+    package: str | None
+    ok: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FlowSummary:
+    """One row of the server's flow list."""
+
+    id: str
+    name: str
+    endpoint_name: str | None
+    description: str
+    folder_id: str | None
+    updated_at: str | None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FlowSummary:
+        def opt(key: str) -> str | None:
+            value = data.get(key)
+            return str(value) if value not in (None, "") else None
+
+        return cls(
+            id=str(data.get("id") or ""),
+            name=str(data.get("name") or ""),
+            endpoint_name=opt("endpoint_name"),
+            description=str(data.get("description") or ""),
+            folder_id=opt("folder_id"),
+            updated_at=opt("updated_at"),
+        )
+
+
+def parse_version(text: str | None) -> tuple[int, int, int] | None:
+    """``"1.13.0"`` -> ``(1, 13, 0)``; also ``1.0.19.post2``, ``1.2.0.dev3``, ``v1.5``."""
+    if not text:
+        return None
+    m = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", text)
+    if not m:
+        return None
+    return int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _ssl_verify(verify: bool | str) -> bool | ssl.SSLContext:
+    """``True`` (system/certifi store, honouring SSL_CERT_FILE), ``False``, or a context
+    trusting the CA bundle file (or directory) at ``verify``."""
+    if isinstance(verify, bool):
+        return verify
+    path = Path(verify).expanduser()
+    try:
+        if path.is_dir():
+            return ssl.create_default_context(capath=str(path))
+        return ssl.create_default_context(cafile=str(path))
+    except FileNotFoundError:
+        raise TLSError(
+            f"The CA bundle {path} does not exist",
+            "Fix the CA bundle path in the profile, or clear it to use the system store.",
+        ) from None
+    except (ssl.SSLError, OSError, ValueError) as exc:
+        raise TLSError(
+            f"The CA bundle {path} cannot be used ({exc})",
+            "The CA bundle must be a PEM file of certificates.",
+        ) from None
+
+
+def _show_url(url: str) -> str:
+    """The URL without any user:password part, for messages."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if parts.username is None and parts.password is None:
+        return url
+    netloc = parts.hostname or ""
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def _cause_chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    cur: BaseException | None = exc
+    while cur is not None and cur not in seen and len(seen) < 10:
+        seen.append(cur)
+        cur = cur.__cause__ or cur.__context__
+    return seen
+
+
+class _Accumulator:
+    """Watches a stream to complete its end result: v2 ``end`` events carry no answer, and
+    a v1 end may lack usage that an ``add_message`` had."""
+
+    def __init__(self) -> None:
+        self.messages: dict[str, MessageEvent] = {}
+        self.outputs: list[str] = []
+
+    def see(self, ev: StreamEvent) -> StreamEvent:
+        if isinstance(ev, MessageEvent):
+            if ev.id:
+                self.messages[ev.id] = ev
+        elif isinstance(ev, OtherEvent):
+            if ev.name == "output" and isinstance(ev.data, dict):
+                content = ev.data.get("content")
+                if isinstance(content, str):
+                    self.outputs.append(content)
+        elif isinstance(ev, EndEvent):
+            return EndEvent(self.complete(ev.result))
+        return ev
+
+    def complete(self, r: RunResult) -> RunResult:
+        text, texts, usage, session = r.text, r.texts, r.usage, r.session_id
+        answers = [m for m in self.messages.values() if not m.is_user and not m.is_error]
+        if not texts:
+            if self.outputs:
+                texts = list(self.outputs)
+            elif answers:
+                texts = [answers[-1].text]
+            text = texts[0] if len(texts) == 1 else "\n\n".join(texts)
+        if usage is None:
+            for m in answers:
+                if m.usage is not None:
+                    usage = m.usage if usage is None else usage + m.usage
+        if session is None:
+            session = next((m.session_id for m in self.messages.values() if m.session_id), None)
+        if (text, texts, usage, session) == (r.text, r.texts, r.usage, r.session_id):
+            return r
+        return RunResult(text, texts, session, usage, r.raw, r.status_code)
+
+
+class LangflowClient:
+    """Talks to one Langflow server. Use ``async with``, or call ``aclose()``.
+
+    ``verify``: True (default), False, or a CA bundle path. Proxies come from the
+    environment (loopback addresses never go through a proxy).
+    """
+
+    def __init__(
+        self,
+        connection: Connection,
+        token: str | None = None,
+        *,
+        verify: bool | str = True,
+        timeout: Timeouts | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.connection = connection
+        self._token = token or None
+        self.timeouts = timeout or Timeouts()
+        self.server_version: str | None = None
+        self.server_package: str | None = None
+        t = self.timeouts
+        self._http = httpx.AsyncClient(
+            verify=_ssl_verify(verify),
+            timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.read, pool=t.connect),
+            trust_env=transport is None,
+            transport=transport,
+            mounts={f"all://{host}": None for host in _LOOPBACK_HOSTS},
+            follow_redirects=False,
+            headers={"User-Agent": f"lfdesk/{__version__}"},
+        )
+
+    def __repr__(self) -> str:
+        auth = "with token" if self._token else "no token"
+        return f"<LangflowClient {self.connection.base_url} ({auth})>"
+
+    async def __aenter__(self) -> LangflowClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def set_token(self, token: str | None) -> None:
+        """Replace the token used from the next request on."""
+        self._token = token or None
+
+    @property
+    def has_token(self) -> bool:
+        return self._token is not None
+
+    @property
+    def version_tuple(self) -> tuple[int, int, int] | None:
+        return parse_version(self.server_version)
+
+    @property
+    def uses_legacy_streaming(self) -> bool:
+        """True for a probed server older than 1.1.2 (``stream_url`` + SSE)."""
+        v = self.version_tuple
+        return v is not None and v < LEGACY_STREAM_BEFORE
+
+    # --- plumbing -----------------------------------------------------------------------
+
+    def _auth(self) -> dict[str, str]:
+        if not self._token:
+            return {}
+        return {self.connection.auth_header: self.connection.auth_value(self._token)}
+
+    def _stream_timeout(self) -> httpx.Timeout:
+        t = self.timeouts
+        return httpx.Timeout(connect=t.connect, read=t.stall, write=t.read, pool=t.connect)
+
+    def _transport_error(
+        self, exc: BaseException, url: str, *, streaming: bool = False
+    ) -> LangflowError:
+        """An httpx (or socket/TLS) exception as a typed error; logs the original."""
+        where = _show_url(self.connection.base_url)
+        text = redact(str(exc), self._token) or type(exc).__name__
+        log.debug("request to %s failed: %s: %s", _show_url(url), type(exc).__name__, text)
+        t = self.timeouts
+        if isinstance(exc, httpx.ConnectTimeout):
+            return RequestTimeoutError(
+                f"No connection to {where} within {t.connect:g} s", phase="connect"
+            )
+        if isinstance(exc, httpx.ReadTimeout):
+            if streaming:
+                return StreamStalledError(
+                    f"No data from {where} for {t.stall:g} s", seconds=t.stall
+                )
+            return RequestTimeoutError(
+                f"{where} did not answer within {t.read:g} s (read timeout)", phase="read"
+            )
+        if isinstance(exc, httpx.WriteTimeout):
+            return RequestTimeoutError(
+                f"Sending the request to {where} took over {t.read:g} s", phase="write"
+            )
+        if isinstance(exc, httpx.PoolTimeout):
+            return RequestTimeoutError(
+                f"No free connection to {where} within {t.connect:g} s", phase="pool"
+            )
+        if isinstance(exc, httpx.ProxyError):
+            return ServerUnreachableError(
+                f"The proxy did not connect to {where}: {text}",
+                "Check the HTTPS_PROXY / HTTP_PROXY / NO_PROXY environment variables.",
+            )
+        if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+            return LangflowError(
+                f"{_show_url(url)} is not a usable http:// or https:// address ({text})",
+                "Fix the server address in the profile.",
+            )
+        chain = _cause_chain(exc)
+        tls = next((e for e in chain if isinstance(e, ssl.SSLError)), None)
+        if tls is not None or "CERTIFICATE_VERIFY_FAILED" in text or "[SSL" in text:
+            reason = getattr(tls, "verify_message", None) or (str(tls) if tls is not None else text)
+            if "WRONG_VERSION_NUMBER" in text + reason or "wrong version number" in text + reason:
+                return TLSError(
+                    f"TLS failed with {where}: it does not speak https here ({reason})",
+                    "The server may serve plain http: try http:// in the profile's address.",
+                )
+            if isinstance(tls, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in text:
+                return TLSError(f"The certificate of {where} is not trusted ({reason})")
+            return TLSError(f"TLS failed with {where} ({reason})")
+        if isinstance(exc, httpx.ConnectError | ConnectionError | socket.gaierror):
+            if any(isinstance(e, socket.gaierror) for e in chain) or re.search(
+                r"name or service not known|nodename nor servname|getaddrinfo|name resolution"
+                r"|no address associated",
+                text,
+                re.I,
+            ):
+                host = urlsplit(self.connection.base_url).hostname or where
+                return ServerUnreachableError(
+                    f"The host name {host!r} is unknown ({text})",
+                    "Check the server address in the profile (and your network or VPN).",
+                )
+            if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in text:
+                return ServerUnreachableError(f"No server answers at {where} (connection refused)")
+            return ServerUnreachableError(f"Cannot connect to {where} ({text})")
+        if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+            if streaming:
+                return StreamCutError(f"The connection to {where} broke during the run ({text})")
+            return LangflowError(
+                f"The connection to {where} broke ({text})",
+                "The server or a proxy closed the connection; try again, and check the "
+                "server's log.",
+            )
+        if isinstance(exc, httpx.DecodingError):
+            return LangflowError(f"The reply from {where} could not be decoded ({text})")
+        return LangflowError(f"Request to {where} failed ({type(exc).__name__}: {text})")
+
+    def _status_error(self, resp: httpx.Response, flow_ref: str | None) -> LangflowError:
+        status = resp.status_code
+        log.info("%s %s -> %d", resp.request.method, _show_url(str(resp.request.url)), status)
+        if 300 <= status < 400:
+            location = resp.headers.get("location", "")
+            return HTTPStatusError(
+                f"The server redirects ({status}) to {_show_url(location) or 'another address'}",
+                "Put the final address (after the redirect) in the profile; lfdesk does not "
+                "follow redirects so the API key is never sent elsewhere.",
+                status_code=status,
+            )
+        return error_from_response(
+            status,
+            resp.content,
+            flow_ref,
+            secret=self._token,
+            token_sent=self._token is not None,
+            retry_after=resp.headers.get("retry-after"),
+        )
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        flow_ref: str | None = None,
+        auth: bool = True,
+        params: dict[str, str] | None = None,
+        content: bytes | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """One whole request; a status >= 300 raises its typed error."""
+        h = dict(headers or {})
+        if auth:
+            h.update(self._auth())
+        try:
+            resp = await self._http.request(
+                method, url, params=params, content=content, files=files, headers=h
+            )
+        except (httpx.HTTPError, httpx.InvalidURL, OSError, ssl.SSLError) as exc:
+            raise self._transport_error(exc, url) from None
+        log.debug("%s %s -> %d", method, _show_url(url), resp.status_code)
+        if resp.status_code >= 300:
+            raise self._status_error(resp, flow_ref)
+        return resp
+
+    @staticmethod
+    def _json(resp: httpx.Response) -> Any:
+        try:
+            return resp.json()
+        except ValueError:
+            raise HTTPStatusError(
+                f"The server answered {resp.status_code} but not with JSON: "
+                f"{excerpt_of(resp.content)}",
+                "Is this address a Langflow server (and not a proxy or login page)?",
+                status_code=resp.status_code,
+            ) from None
+
+    def _api(self, path: str) -> str:
+        return f"{self.connection.api_root}{path}"
+
+    # --- server and flows ---------------------------------------------------------------
+
+    async def probe(self) -> ServerInfo:
+        """``GET /health`` and ``GET /api/v1/version`` (no auth); remembers the version.
+
+        Raises for transport failures (unreachable, TLS, timeout); a server that answers
+        but is not Langflow gives ``ok=False``.
+        """
+        health_ok = False
+        try:
+            resp = await self._send("GET", f"{self.connection.base_url}/health", auth=False)
+            body = resp.json()
+            health_ok = isinstance(body, dict) and body.get("status") == "ok"
+        except (HTTPStatusError, ValueError) as exc:
+            log.debug("health check failed: %s", exc)
+        except LangflowError as exc:
+            if isinstance(exc, ServerUnreachableError | TLSError | RequestTimeoutError):
+                raise
+            log.debug("health check failed: %s", exc)
+        version: str | None = None
+        package: str | None = None
+        try:
+            resp = await self._send("GET", self._api("/v1/version"), auth=False)
+            body = resp.json()
+            if isinstance(body, dict):
+                v, p = body.get("version"), body.get("package")
+                version = str(v) if v else None
+                package = str(p) if p else None
+        except (HTTPStatusError, ValueError) as exc:
+            log.debug("version check failed: %s", exc)
+        except LangflowError as exc:
+            if isinstance(exc, ServerUnreachableError | TLSError | RequestTimeoutError):
+                raise
+            log.debug("version check failed: %s", exc)
+        self.server_version = version
+        self.server_package = package
+        return ServerInfo(version=version, package=package, ok=health_ok or version is not None)
+
+    async def list_flows(self) -> list[FlowSummary]:
+        """The caller's flows (``GET /api/v1/flows/?get_all=true&header_flows=true``)."""
+        resp = await self._send(
+            "GET", self._api("/v1/flows/"), params={"get_all": "true", "header_flows": "true"}
+        )
+        body = self._json(resp)
+        rows = body.get("items") if isinstance(body, dict) else body
+        if not isinstance(rows, list):
+            raise HTTPStatusError(
+                "The server's flow list is not a list",
+                "Is this a Langflow server?",
+                status_code=resp.status_code,
+            )
+        return [FlowSummary.from_dict(r) for r in rows if isinstance(r, dict) and r.get("id")]
+
+    async def get_flow_json(self, flow_id: str) -> dict[str, Any]:
+        """A flow's full JSON. ``flow_id`` may also be an endpoint name or a flow name (it is
+        then looked up in the flow list, since ``GET /flows/{id}`` takes UUIDs only)."""
+        ref = flow_id
+        if not _is_uuid(ref):
+            matches = [f for f in await self.list_flows() if ref in (f.endpoint_name, f.name)]
+            if not matches:
+                raise FlowNotFoundError(
+                    f"Langflow has no flow {ref!r} (no flow id, endpoint name or name matches)",
+                    flow_ref=ref,
+                )
+            flow_id = next((f.id for f in matches if f.endpoint_name == ref), matches[0].id)
+        resp = await self._send(
+            "GET", self._api(f"/v1/flows/{quote(flow_id, safe='')}"), flow_ref=ref
+        )
+        body = self._json(resp)
+        if not isinstance(body, dict):
+            raise HTTPStatusError(
+                "The server's flow is not a JSON object", status_code=resp.status_code
+            )
+        return body
+
+    async def fetch_flow(self, flow_id: str) -> Flow:
+        """A flow from the server, parsed (``FlowError`` if its JSON is not a usable flow)."""
+        data = await self.get_flow_json(flow_id)
+        return parse_flow(data, source=f"server flow {flow_id}")
+
+    async def list_projects(self) -> list[dict[str, Any]]:
+        """Projects (folders): ``{id, name, description, parent_id, ...}``."""
+        resp = await self._send("GET", self._api("/v1/projects/"))
+        body = self._json(resp)
+        return [p for p in body if isinstance(p, dict)] if isinstance(body, list) else []
+
+    # --- running ------------------------------------------------------------------------
+
+    @staticmethod
+    def _ref(request: RunRequest) -> str | None:
+        """How the request names its flow (v2 sends the id, v1 the ref)."""
+        if request.api == "v2":
+            return request.flow_id or request.flow_ref or None
+        return request.flow_ref or request.flow_id or None
+
+    async def run(self, request: RunRequest) -> RunResult:
+        """Run and wait for the answer (a stream request is streamed to its end)."""
+        if request.stream:
+            result: RunResult | None = None
+            async with contextlib.aclosing(self.stream(request)) as events:
+                async for ev in events:
+                    if isinstance(ev, EndEvent):
+                        result = ev.result
+            if result is None:  # stream() raises before this; kept for the type checker
+                raise StreamCutError("The stream ended before the run finished")
+            return result
+        flow_ref = self._ref(request)
+        log.info("run %s (%s)", flow_ref, request.api)
+        resp = await self._send(
+            "POST",
+            request.url,
+            flow_ref=flow_ref,
+            content=request.body_json(indent=None).encode("utf-8"),
+            headers=request.headers(None),
+        )
+        reply = self._json(resp)
+        if not isinstance(reply, dict):
+            raise HTTPStatusError(
+                f"The run reply is not a JSON object: {excerpt_of(resp.content)}",
+                status_code=resp.status_code,
+            )
+        if request.api == "v2":
+            return RunResult.from_v2(reply, resp.status_code, flow_ref)
+        return RunResult.from_v1(reply, resp.status_code)
+
+    async def stream(self, request: RunRequest) -> AsyncGenerator[StreamEvent, None]:
+        """Run with streaming and yield events as they arrive.
+
+        Raises ``StreamError`` right after yielding an ``ErrorEvent``, ``StreamCutError`` if
+        the stream ends before ``end``, ``StreamStalledError`` after ``timeouts.stall`` s of
+        silence. Closing the generator (or cancelling its consumer) closes the connection, so
+        Langflow stops the run. Wrap it in ``contextlib.aclosing`` when you may stop early.
+        """
+        req = request if request.stream else request.with_(stream=True)
+        flow_ref = self._ref(req)
+        if req.api == "v1" and self.uses_legacy_streaming:
+            async with contextlib.aclosing(self._stream_legacy(req, flow_ref)) as legacy:
+                async for ev in legacy:
+                    yield ev
+            return
+        log.info("stream %s (%s)", flow_ref, req.api)
+        headers = req.headers(None)
+        headers.update(self._auth())
+        http_req = self._http.build_request(
+            "POST",
+            req.url,
+            content=req.body_json(indent=None).encode("utf-8"),
+            headers=headers,
+            timeout=self._stream_timeout(),
+        )
+        resp = await self._open(http_req)
+        try:
+            if resp.status_code >= 300:
+                await self._read_all(resp)
+                raise self._status_error(resp, flow_ref)
+            ctype = resp.headers.get("content-type", "")
+            if req.api == "v1" and ctype.startswith("application/json"):
+                # A server older than 1.1.2 that was not probed: the whole reply, maybe with a
+                # stream_url to follow.
+                reply = self._json(await self._read_all(resp))
+                await resp.aclose()
+                async with contextlib.aclosing(self._legacy_from_reply(reply, flow_ref)) as old:
+                    async for ev in old:
+                        yield ev
+                return
+            parser: NdjsonParser | SseParser = NdjsonParser() if req.api == "v1" else SseParser()
+            async with contextlib.aclosing(self._events(resp, parser, _Accumulator())) as evs:
+                async for ev in evs:
+                    yield ev
+        finally:
+            await resp.aclose()
+
+    async def _open(self, http_req: httpx.Request) -> httpx.Response:
+        try:
+            return await self._http.send(http_req, stream=True)
+        except (httpx.HTTPError, httpx.InvalidURL, OSError, ssl.SSLError) as exc:
+            raise self._transport_error(exc, str(http_req.url), streaming=True) from None
+
+    async def _read_all(self, resp: httpx.Response) -> httpx.Response:
+        try:
+            await resp.aread()
+        except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
+            raise self._transport_error(exc, str(resp.request.url), streaming=True) from None
+        return resp
+
+    async def _events(
+        self, resp: httpx.Response, parser: NdjsonParser | SseParser, acc: _Accumulator
+    ) -> AsyncGenerator[StreamEvent, None]:
+        """Parse a response body into events until ``end``; raise the stream errors."""
+        chunks = resp.aiter_bytes()
+        url = str(resp.request.url)
+        while True:
+            try:
+                chunk = await anext(chunks)
+            except StopAsyncIteration:
+                break
+            except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
+                raise self._transport_error(exc, url, streaming=True) from None
+            try:
+                events = parser.feed(chunk)
+                failure: StreamProtocolError | None = None
+            except StreamProtocolError as exc:
+                # Hand out what came before the bad line, then fail.
+                events, failure = exc.events_before, exc
+            for ev in events:
+                ev = acc.see(ev)
+                yield ev
+                if isinstance(ev, ErrorEvent):
+                    raise StreamError(ev.message, raw=ev.raw)
+                if isinstance(ev, EndEvent):
+                    return
+            if failure is not None:
+                raise failure
+        for ev in parser.close():
+            ev = acc.see(ev)
+            yield ev
+            if isinstance(ev, ErrorEvent):
+                raise StreamError(ev.message, raw=ev.raw)
+            if isinstance(ev, EndEvent):
+                return
+        raise StreamCutError(
+            f"The stream from {_show_url(self.connection.base_url)} ended before the run "
+            "finished (no end event)"
+        )
+
+    # --- legacy streaming (Langflow < 1.1.2) --------------------------------------------
+
+    async def _stream_legacy(
+        self, req: RunRequest, flow_ref: str | None
+    ) -> AsyncGenerator[StreamEvent, None]:
+        log.info("stream %s (legacy stream_url)", flow_ref)
+        resp = await self._send(
+            "POST",
+            req.url,
+            flow_ref=flow_ref,
+            content=req.body_json(indent=None).encode("utf-8"),
+            headers={"Content-Type": "application/json", "Accept": "application/json"},
+        )
+        reply = self._json(resp)
+        async with contextlib.aclosing(self._legacy_from_reply(reply, flow_ref)) as events:
+            async for ev in events:
+                yield ev
+
+    async def _legacy_from_reply(
+        self, reply: Any, flow_ref: str | None
+    ) -> AsyncGenerator[StreamEvent, None]:
+        """Follow a legacy reply's ``stream_url`` (SSE) and turn its chunks into tokens."""
+        if not isinstance(reply, dict):
+            raise HTTPStatusError("The run reply is not a JSON object", status_code=200)
+        result = RunResult.from_v1(reply)
+        target = _find_stream_url(reply)
+        if target is None:
+            yield EndEvent(result)
+            return
+        path, component_id, sender_name = target
+        msg_id = f"legacy-stream:{component_id or path}"
+        start = MessageEvent(
+            id=msg_id,
+            sender="Machine",
+            sender_name=sender_name or "AI",
+            text="",
+            state="partial",
+            session_id=result.session_id,
+            usage=None,
+            is_error=False,
+            raw={},
+        )
+        yield start
+        url = self._resolve(path)
+        headers = {"Accept": "text/event-stream", **self._auth()}
+        http_req = self._http.build_request(
+            "GET", url, headers=headers, timeout=self._stream_timeout()
+        )
+        resp = await self._open(http_req)
+        parts: list[str] = []
+        closed = False
+        try:
+            if resp.status_code >= 300:
+                await self._read_all(resp)
+                raise self._status_error(resp, flow_ref)
+            parser = SseParser()
+            chunks = resp.aiter_bytes()
+            eof = False
+            while not closed and not eof:
+                try:
+                    events = parser.feed(await anext(chunks))
+                except StopAsyncIteration:
+                    events, eof = parser.close(), True
+                except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
+                    raise self._transport_error(exc, url, streaming=True) from None
+                for ev in events:
+                    if isinstance(ev, TokenEvent):
+                        parts.append(ev.chunk)
+                        yield TokenEvent(msg_id, ev.chunk)
+                    elif isinstance(ev, ErrorEvent):
+                        yield ev
+                        raise StreamError(ev.message, raw=ev.raw)
+                    elif isinstance(ev, OtherEvent) and ev.name == "close":
+                        closed = True
+                        break
+                    else:
+                        yield ev
+        finally:
+            await resp.aclose()
+        if not closed:
+            raise StreamCutError("The legacy stream ended before its close event")
+        text = "".join(parts)
+        yield MessageEvent(
+            id=msg_id,
+            sender=start.sender,
+            sender_name=start.sender_name,
+            text=text,
+            state="complete",
+            session_id=result.session_id,
+            usage=None,
+            is_error=False,
+            raw={},
+        )
+        yield EndEvent(
+            RunResult(
+                text=text,
+                texts=[text],
+                session_id=result.session_id,
+                usage=result.usage,
+                raw=reply,
+                status_code=200,
+            )
+        )
+
+    def _resolve(self, path: str) -> str:
+        """A server path (``/api/v1/build/...``) as a URL on this connection; an absolute URL
+        must be on the same server (the API key is sent to it)."""
+        if path.startswith(("http://", "https://")):
+            ours = urlsplit(self.connection.base_url)
+            theirs = urlsplit(path)
+            if (theirs.scheme, theirs.netloc) != (ours.scheme, ours.netloc):
+                raise HTTPStatusError(
+                    f"The server's stream_url points to another server ({_show_url(path)})",
+                    "lfdesk will not send the API key there.",
+                )
+            return path
+        if not path.startswith("/"):
+            path = "/" + path
+        if path.startswith("/api/"):
+            return self.connection.api_root + path[len("/api") :]
+        return self.connection.base_url + path
+
+    # --- timing -------------------------------------------------------------------------
+
+    async def run_with_stats(
+        self,
+        request: RunRequest,
+        on_event: Callable[[StreamEvent], None] | None = None,
+    ) -> tuple[RunResult, RunStats]:
+        """Run (streaming if the request says so), timing the first token and the whole.
+
+        ``on_event`` sees every event; a non-stream run gives it just the ``EndEvent``.
+        """
+        t0 = time.perf_counter()
+        if not request.stream:
+            result = await self.run(request)
+            total = time.perf_counter() - t0
+            if on_event is not None:
+                on_event(EndEvent(result))
+            return result, RunStats(ttft=None, total=total, usage=result.usage, tokens=0)
+        ttft: float | None = None
+        tokens = 0
+        end: RunResult | None = None
+        async with contextlib.aclosing(self.stream(request)) as events:
+            async for ev in events:
+                if isinstance(ev, TokenEvent):
+                    if ev.chunk:
+                        tokens += 1
+                        if ttft is None:
+                            ttft = time.perf_counter() - t0
+                elif isinstance(ev, MessageEvent):
+                    if ttft is None and ev.text and not ev.is_user:
+                        ttft = time.perf_counter() - t0
+                elif isinstance(ev, EndEvent):
+                    end = ev.result
+                if on_event is not None:
+                    on_event(ev)
+        total = time.perf_counter() - t0
+        if end is None:
+            raise StreamCutError("The stream ended before the run finished")
+        return end, RunStats(ttft=ttft, total=total, usage=end.usage, tokens=tokens)
+
+    # --- files and history --------------------------------------------------------------
+
+    async def upload_file(self, flow_id: str, path: Path, api: Literal["v1", "v2"] = "v1") -> str:
+        """Upload a file; returns the server path to put in a tweak.
+
+        v1 (``POST /api/v1/files/upload/{flow_id}``) gives ``<flow_id>/<stamp>_<name>`` for
+        a Chat Input's ``files``; v2 (``POST /api/v2/files``) gives ``<user_id>/<name>`` for
+        a File component's ``path``.
+        """
+        path = Path(path)
+        try:
+            data = await asyncio.to_thread(path.read_bytes)
+        except OSError as exc:
+            raise LangflowError(
+                f"Cannot read {path}: {exc.strerror or exc}", "Check the file's path."
+            ) from None
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        files = {"file": (path.name, data, mime)}
+        if api == "v1":
+            url, key = self._api(f"/v1/files/upload/{quote(flow_id, safe='')}"), "file_path"
+        else:
+            url, key = self._api("/v2/files"), "path"
+        log.info("upload %s (%d bytes, %s)", os.path.basename(path), len(data), api)
+        resp = await self._send("POST", url, flow_ref=flow_id, files=files)
+        body = self._json(resp)
+        value = body.get(key) if isinstance(body, dict) else None
+        if not isinstance(value, str) or not value:
+            raise HTTPStatusError(
+                f"The upload reply has no {key!r}: {excerpt_of(resp.content)}",
+                status_code=resp.status_code,
+            )
+        return value
+
+    async def messages(self, flow_id: str, session_id: str | None = None) -> list[MessageEvent]:
+        """Stored chat messages of a flow (one session, or all), oldest first."""
+        params = {"flow_id": flow_id, "order_by": "timestamp"}
+        if session_id:
+            params["session_id"] = session_id
+        resp = await self._send(
+            "GET", self._api("/v1/monitor/messages"), flow_ref=flow_id, params=params
+        )
+        body = self._json(resp)
+        rows = body if isinstance(body, list) else []
+        return [MessageEvent.from_data(m) for m in rows if isinstance(m, dict)]
+
+    async def sessions(self, flow_id: str) -> list[str]:
+        """The session ids with stored messages for a flow."""
+        resp = await self._send(
+            "GET",
+            self._api("/v1/monitor/messages/sessions"),
+            flow_ref=flow_id,
+            params={"flow_id": flow_id},
+        )
+        body = self._json(resp)
+        return [str(s) for s in body if s] if isinstance(body, list) else []
+
+
+def _find_stream_url(reply: dict[str, Any]) -> tuple[str, str | None, str | None] | None:
+    """(stream path, component id, sender name) of the first output still streaming."""
+    outputs = reply.get("outputs")
+    for run_output in outputs if isinstance(outputs, list) else []:
+        inner = run_output.get("outputs") if isinstance(run_output, dict) else None
+        for rd in inner if isinstance(inner, list) else []:
+            if not isinstance(rd, dict):
+                continue
+            component = rd.get("component_id")
+            comp = component if isinstance(component, str) else None
+            messages = rd.get("messages")
+            for m in messages if isinstance(messages, list) else []:
+                if isinstance(m, dict) and isinstance(m.get("stream_url"), str) and m["stream_url"]:
+                    cid = m.get("component_id") if isinstance(m.get("component_id"), str) else comp
+                    name = m.get("sender_name") if isinstance(m.get("sender_name"), str) else None
+                    return m["stream_url"], cid, name
+            artifacts = rd.get("artifacts")
+            if isinstance(artifacts, dict) and isinstance(artifacts.get("stream_url"), str):
+                name = artifacts.get("sender_name")
+                return (
+                    artifacts["stream_url"],
+                    comp,
+                    name if isinstance(name, str) else None,
+                )
+            loc = rd.get("outputs")
+            if isinstance(loc, dict):
+                msg = loc.get("message")
+                inner_msg = msg.get("message") if isinstance(msg, dict) else None
+                if isinstance(inner_msg, dict) and isinstance(inner_msg.get("location"), str):
+                    return inner_msg["location"], comp, None
+    return None

@@ -1,0 +1,516 @@
+"""Typed errors for everything that can go wrong talking to Langflow.
+
+Each error has a one-line ``message`` a person can act on and a ``hint`` saying what to do.
+``error_from_response`` turns a Langflow error reply (status + body) into the right type; the
+client maps transport failures (refused, TLS, timeouts) itself. No message ever holds a token:
+anything shaped like a Langflow or Astra key is masked before it is stored.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any, Literal
+
+__all__ = [
+    "AuthError",
+    "FlowBuildError",
+    "FlowNotFoundError",
+    "HTTPStatusError",
+    "InputConflictError",
+    "LangflowError",
+    "RequestTimeoutError",
+    "ServerUnreachableError",
+    "StreamCutError",
+    "StreamError",
+    "StreamProtocolError",
+    "StreamStalledError",
+    "TLSError",
+    "TweaksRefusedError",
+    "ValidationError",
+    "error_from_response",
+    "redact",
+]
+
+MAX_MESSAGE = 400
+
+# Langflow keys (sk- + 43 url-safe chars), Astra tokens, bearer values.
+_SECRET_RE = re.compile(
+    r"(sk-[A-Za-z0-9_\-]{16,}|AstraCS:[A-Za-z0-9:_\-]{8,}|(?i:bearer)\s+[A-Za-z0-9._~+/=\-]{8,})"
+)
+
+
+def redact(text: str, secret: str | None = None) -> str:
+    """``text`` with ``secret`` and anything shaped like an API key or bearer token masked."""
+    if secret:
+        text = text.replace(secret, "***")
+    return _SECRET_RE.sub("***", text)
+
+
+def one_line(text: str, limit: int = MAX_MESSAGE) -> str:
+    """Collapse whitespace (server messages carry blank lines) and cap the length."""
+    flat = " ".join(text.split())
+    if len(flat) > limit:
+        flat = flat[: limit - 1].rstrip() + "…"
+    return flat
+
+
+class LangflowError(Exception):
+    """Base of every lfdesk API error: ``message`` (what happened), ``hint`` (what to do)."""
+
+    default_hint = ""
+
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        status_code: int | None = None,
+        detail: Any = None,
+    ) -> None:
+        self.message = redact(one_line(message))
+        self.hint = redact(hint if hint is not None else self.default_hint)
+        self.status_code = status_code
+        self.detail = detail
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+    def describe(self) -> str:
+        """Message and hint together, for a CLI or a dialog."""
+        return f"{self.message}\n{self.hint}" if self.hint else self.message
+
+
+class ServerUnreachableError(LangflowError):
+    """Nothing answers at that address: connection refused, unknown host, no route."""
+
+    default_hint = "Check the server address in the profile and that Langflow is running."
+
+
+class TLSError(LangflowError):
+    """The TLS handshake failed, usually an untrusted or mismatched certificate."""
+
+    default_hint = (
+        "If the server uses a private or self-signed certificate, set the profile's CA bundle "
+        "to the file holding its CA certificate."
+    )
+
+
+TimeoutPhase = Literal["connect", "read", "write", "pool"]
+
+
+class RequestTimeoutError(LangflowError):
+    """A connect or read timeout; ``phase`` says which."""
+
+    def __init__(self, message: str, hint: str | None = None, *, phase: TimeoutPhase) -> None:
+        self.phase: TimeoutPhase = phase
+        if hint is None:
+            hint = (
+                "The server did not accept the connection in time: check the address and "
+                "any firewall or proxy."
+                if phase == "connect"
+                else "The server took too long to answer: a slow flow may need a longer "
+                "read timeout, or run it with streaming."
+            )
+        super().__init__(message, hint)
+
+
+AuthReason = Literal["missing", "invalid"]
+
+
+class AuthError(LangflowError):
+    """The server refused the credentials; ``reason`` is "missing" or "invalid"."""
+
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        reason: AuthReason,
+        status_code: int | None = None,
+        detail: Any = None,
+    ) -> None:
+        self.reason: AuthReason = reason
+        if hint is None:
+            hint = (
+                "Save an API key for this profile (Langflow: Settings > Langflow API Keys)."
+                if reason == "missing"
+                else "The API key was refused: it may be mistyped, expired or deleted; "
+                "create a new one and save it in the profile."
+            )
+        super().__init__(message, hint, status_code=status_code, detail=detail)
+
+
+class FlowNotFoundError(LangflowError):
+    """No flow with that id or endpoint name among the caller's flows."""
+
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        flow_ref: str | None = None,
+        status_code: int | None = 404,
+        detail: Any = None,
+    ) -> None:
+        self.flow_ref = flow_ref
+        if hint is None:
+            hint = (
+                "Check the flow id or endpoint name; Langflow only finds flows owned by the "
+                "API key's user (list them with the server flows view)."
+            )
+        super().__init__(message, hint, status_code=status_code, detail=detail)
+
+
+class TweaksRefusedError(LangflowError):
+    """422 TWEAKS_REFUSED: the server protects these fields from tweaks (``fields``)."""
+
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        fields: Sequence[str] = (),
+        status_code: int | None = 422,
+        detail: Any = None,
+    ) -> None:
+        self.fields: tuple[str, ...] = tuple(fields)
+        if hint is None:
+            hint = "Remove the tweaks on these fields; code fields always keep the flow's value."
+        super().__init__(message, hint, status_code=status_code, detail=detail)
+
+
+class ValidationError(LangflowError):
+    """Another 422: the request body did not validate; ``fields`` are (location, message)."""
+
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        fields: Sequence[tuple[str, str]] = (),
+        status_code: int | None = 422,
+        detail: Any = None,
+    ) -> None:
+        self.fields: tuple[tuple[str, str], ...] = tuple(fields)
+        if hint is None:
+            hint = "Fix the named fields of the request; the server did not run the flow."
+        super().__init__(message, hint, status_code=status_code, detail=detail)
+
+
+class InputConflictError(LangflowError):
+    """400: an input_value both in the body and as a tweak of the chat/text input."""
+
+    default_hint = (
+        "Send the message either as the input value or as the input component's "
+        "input_value tweak, not both."
+    )
+
+
+class FlowBuildError(LangflowError):
+    """500: the flow failed to build or run; ``suggestion`` is Langflow's own advice."""
+
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        suggestion: str | None = None,
+        status_code: int | None = 500,
+        detail: Any = None,
+    ) -> None:
+        self.suggestion = suggestion
+        if hint is None:
+            hint = suggestion or (
+                "Open the flow in Langflow and check the named component's settings."
+            )
+            if "LANGFLOW_SSRF_ALLOWED_HOSTS" in message:
+                hint = (
+                    "Start Langflow with LANGFLOW_SSRF_ALLOWED_HOSTS listing the host the "
+                    "component calls."
+                )
+        super().__init__(message, hint, status_code=status_code, detail=detail)
+
+
+class StreamError(LangflowError):
+    """The server sent an ``error`` event in the stream; ``raw`` is its data."""
+
+    default_hint = "The flow failed while running; the message names the component."
+
+    def __init__(self, message: str, hint: str | None = None, *, raw: Any = None) -> None:
+        self.raw = raw
+        if hint is None and message.startswith("Refused tweak"):
+            # With ?stream=true Langflow 1.13 reports refused tweaks in the stream (HTTP 200),
+            # not as the 422 a non-stream run gets.
+            hint = "Remove the tweaks on these fields; code fields always keep the flow's value."
+        super().__init__(message, hint, detail=raw)
+
+
+class StreamCutError(LangflowError):
+    """The stream ended before its ``end`` event (connection lost or server stopped)."""
+
+    default_hint = "The connection dropped or the server stopped: run the flow again."
+
+
+class StreamStalledError(LangflowError):
+    """No bytes arrived for ``seconds`` while a stream was open."""
+
+    def __init__(self, message: str, hint: str | None = None, *, seconds: float) -> None:
+        self.seconds = seconds
+        if hint is None:
+            hint = (
+                "The server went quiet: the model may be stuck. Raise the stall timeout if "
+                "the flow has long silent steps."
+            )
+        super().__init__(message, hint)
+
+
+class StreamProtocolError(LangflowError):
+    """The stream held something that is not a Langflow event; ``excerpt`` shows it."""
+
+    default_hint = "Is this address a Langflow server (and not a proxy error page)?"
+
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        excerpt: str = "",
+        events_before: Sequence[Any] = (),
+    ) -> None:
+        self.excerpt = redact(excerpt)
+        # Events parsed from the same chunk before the bad line, so none is lost.
+        self.events_before: list[Any] = list(events_before)
+        super().__init__(message, hint)
+
+
+class HTTPStatusError(LangflowError):
+    """Any other HTTP error: ``status_code`` and the server's ``detail``."""
+
+
+def excerpt_of(data: bytes | str, limit: int = 80) -> str:
+    """A short printable excerpt of raw bytes for an error message."""
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes | bytearray) else data
+    text = text.strip()
+    if len(text) > limit:
+        text = text[:limit] + "…"
+    return redact(text.encode("unicode_escape").decode("ascii"))
+
+
+def _parse_body(body: bytes | str | Any) -> Any:
+    if isinstance(body, bytes | bytearray):
+        body = bytes(body).decode("utf-8", "replace")
+    if isinstance(body, str):
+        try:
+            return json.loads(body)
+        except ValueError:
+            return body
+    return body
+
+
+def _detail_text(detail: Any) -> str:
+    if detail is None:
+        return ""
+    if isinstance(detail, str):
+        return detail
+    if isinstance(detail, dict):
+        for key in ("message", "error", "detail", "msg"):
+            value = detail.get(key)
+            if isinstance(value, str) and value:
+                return value
+    return json.dumps(detail, ensure_ascii=False, default=str)
+
+
+def _ref(flow_ref: str | None) -> str:
+    return f"flow {flow_ref!r}" if flow_ref else "the flow"
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+_STATUS_WORDS = {
+    400: "bad request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not found",
+    405: "method not allowed",
+    408: "request timeout",
+    409: "conflict",
+    413: "payload too large",
+    429: "too many requests",
+    500: "internal server error",
+    502: "bad gateway",
+    503: "service unavailable",
+    504: "gateway timeout",
+}
+
+
+def error_from_response(
+    status: int,
+    body: bytes | str | Any,
+    flow_ref: str | None,
+    *,
+    secret: str | None = None,
+    token_sent: bool | None = None,
+    retry_after: str | None = None,
+) -> LangflowError:
+    """The typed error for a Langflow error reply.
+
+    ``body`` is the raw reply (bytes or text) or its decoded JSON. ``flow_ref`` names the flow
+    in messages. ``secret`` (the token sent) is masked wherever it appears. ``token_sent``
+    (when known) tells a 401 with no key apart from a refused key.
+    """
+    err = _error_from_response(status, _parse_body(body), flow_ref, token_sent, retry_after)
+    if secret:
+        err.message = redact(err.message, secret)
+        err.hint = redact(err.hint, secret)
+        err.args = (err.message,)
+    return err
+
+
+def _error_from_response(
+    status: int,
+    parsed: Any,
+    flow_ref: str | None,
+    token_sent: bool | None,
+    retry_after: str | None,
+) -> LangflowError:
+    detail = parsed.get("detail", parsed) if isinstance(parsed, dict) else parsed
+    text = _detail_text(detail)
+    low = text.lower()
+
+    if status in (401, 403):
+        if any(
+            w in low
+            for w in (
+                "api key must be passed",
+                "requires a valid api key",
+                "no authentication credentials",
+                "not authenticated",
+            )
+        ):
+            reason: AuthReason = "missing"
+        elif token_sent is False and (status == 401 or not text):
+            reason = "missing"
+        elif (
+            status == 403
+            and not any(w in low for w in ("api key", "credentials", "token", "authenticated"))
+            and text
+        ):
+            # A 403 about something else (e.g. an integration not allowed): keep the words.
+            return HTTPStatusError(
+                f"The server refused the request ({status}): {text}",
+                "The account behind this API key may not be allowed to do this.",
+                status_code=status,
+                detail=detail,
+            )
+        else:
+            reason = "invalid"
+        if reason == "missing":
+            msg = f"The server needs an API key ({status}: {text or 'no credentials'})"
+        else:
+            msg = f"The server refused the API key ({status}: {text or 'invalid credentials'})"
+        return AuthError(msg, reason=reason, status_code=status, detail=detail)
+
+    if status == 404:
+        if "flow" in low or (flow_ref and flow_ref in text):
+            msg = f"Langflow has no {_ref(flow_ref)} ({text or 'not found'})"
+            hint = None
+            if low.strip() == "flow not found" and flow_ref:
+                hint = (
+                    "Check the flow id: Langflow only finds the API key's user's own flows "
+                    "(it also answers this to tweaks sent to a flow shared by another user)."
+                )
+            return FlowNotFoundError(msg, hint, flow_ref=flow_ref, status_code=404, detail=detail)
+        return HTTPStatusError(
+            f"The server has no such endpoint (404: {text or 'Not Found'})",
+            "Check the server address (it should be the Langflow root, without /api); an "
+            "older Langflow may not have this API.",
+            status_code=404,
+            detail=detail,
+        )
+
+    if status == 422:
+        if isinstance(detail, dict) and (
+            detail.get("code") == "TWEAKS_REFUSED" or detail.get("error") == "Refused tweaks"
+        ):
+            raw_fields = detail.get("fields") or []
+            fields = [str(f) for f in raw_fields] if isinstance(raw_fields, list) else []
+            why = detail.get("message") or "the field is protected"
+            named = ", ".join(fields) or "some fields"
+            return TweaksRefusedError(
+                f"The server refused tweaks on {named}: {why}",
+                fields=fields,
+                detail=detail,
+            )
+        if isinstance(detail, list):
+            pairs = _validation_pairs(detail)
+            listed = "; ".join(f"{loc}: {msg}" for loc, msg in pairs) or text
+            return ValidationError(
+                f"The server rejected the request (422): {listed}", fields=pairs, detail=detail
+            )
+        return ValidationError(
+            f"The server rejected the request (422): {text or 'unprocessable'}", detail=detail
+        )
+
+    if status == 400 and "input_value" in low and "tweak" in low:
+        return InputConflictError(f"Input sent twice: {text}", status_code=400, detail=detail)
+
+    if status == 500 or (status > 500 and isinstance(detail, str) and detail.startswith("{")):
+        inner: Any = detail
+        if isinstance(detail, str):
+            try:
+                inner = json.loads(detail)
+            except ValueError:
+                inner = detail
+        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+            suggestion = inner.get("suggestion")
+            return FlowBuildError(
+                f"{_cap(_ref(flow_ref))} failed: {inner['message']}",
+                suggestion=suggestion if isinstance(suggestion, str) and suggestion else None,
+                status_code=status,
+                detail=inner,
+            )
+        if isinstance(inner, str) and inner and isinstance(parsed, dict):
+            return FlowBuildError(
+                f"{_cap(_ref(flow_ref))} failed: {inner}", status_code=status, detail=inner
+            )
+
+    words = _STATUS_WORDS.get(status, "error")
+    shown = text if isinstance(parsed, dict | list) else _strip_html(text)
+    msg = f"The server answered {status} ({words})" + (f": {shown}" if shown else "")
+    hint = ""
+    if status == 429:
+        hint = "Wait a little and try again" + (
+            f" (the server asks for {retry_after} s)." if retry_after else "."
+        )
+    elif status == 413:
+        hint = "The file is larger than the server allows (LANGFLOW_MAX_FILE_SIZE_UPLOAD)."
+    elif status in (502, 503, 504):
+        hint = "The server or a proxy in front of it is not ready; try again shortly."
+    elif 300 <= status < 400:
+        hint = "The server redirects elsewhere; put the final address in the profile."
+    elif status >= 500:
+        hint = "The server failed; its log says why."
+    return HTTPStatusError(msg, hint, status_code=status, detail=detail)
+
+
+def _validation_pairs(items: list[Any]) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    for item in items:
+        if not isinstance(item, dict):
+            pairs.append(("", str(item)))
+            continue
+        loc = item.get("loc") or []
+        loc_text = ".".join(str(p) for p in loc) if isinstance(loc, list | tuple) else str(loc)
+        pairs.append((loc_text, str(item.get("msg", ""))))
+    return pairs
+
+
+def _strip_html(text: str) -> str:
+    if "<" in text and ">" in text:
+        text = re.sub(r"<[^>]*>", " ", text)
+    return one_line(text, 160)
