@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 import toolchains
+
 from lfdesk.core import codegen
 from lfdesk.core.request import Connection, RunRequest
 

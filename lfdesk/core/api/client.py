@@ -21,7 +21,7 @@ from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
@@ -629,30 +629,32 @@ class LangflowClient:
         self, resp: httpx.Response, parser: NdjsonParser | SseParser, acc: _Accumulator
     ) -> AsyncGenerator[StreamEvent, None]:
         """Parse a response body into events until ``end``; raise the stream errors."""
-        chunks = resp.aiter_bytes()
         url = str(resp.request.url)
-        while True:
-            try:
-                chunk = await anext(chunks)
-            except StopAsyncIteration:
-                break
-            except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
-                raise self._transport_error(exc, url, streaming=True) from None
-            try:
-                events = parser.feed(chunk)
-                failure: StreamProtocolError | None = None
-            except StreamProtocolError as exc:
-                # Hand out what came before the bad line, then fail.
-                events, failure = exc.events_before, exc
-            for ev in events:
-                ev = acc.see(ev)
-                yield ev
-                if isinstance(ev, ErrorEvent):
-                    raise StreamError(ev.message, raw=ev.raw)
-                if isinstance(ev, EndEvent):
-                    return
-            if failure is not None:
-                raise failure
+        # Closed explicitly: left to the garbage collector, httpx's byte iterator would be
+        # finalised outside the loop (qasync runs no asyncgen hooks of its own).
+        async with contextlib.aclosing(_byte_chunks(resp)) as chunks:
+            while True:
+                try:
+                    chunk = await anext(chunks)
+                except StopAsyncIteration:
+                    break
+                except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
+                    raise self._transport_error(exc, url, streaming=True) from None
+                try:
+                    events = parser.feed(chunk)
+                    failure: StreamProtocolError | None = None
+                except StreamProtocolError as exc:
+                    # Hand out what came before the bad line, then fail.
+                    events, failure = exc.events_before, exc
+                for ev in events:
+                    ev = acc.see(ev)
+                    yield ev
+                    if isinstance(ev, ErrorEvent):
+                        raise StreamError(ev.message, raw=ev.raw)
+                    if isinstance(ev, EndEvent):
+                        return
+                if failure is not None:
+                    raise failure
         for ev in parser.close():
             ev = acc.see(ev)
             yield ev
@@ -716,12 +718,13 @@ class LangflowClient:
         resp = await self._open(http_req)
         parts: list[str] = []
         closed = False
+        chunks: AsyncGenerator[bytes, None] | None = None
         try:
             if resp.status_code >= 300:
                 await self._read_all(resp)
                 raise self._status_error(resp, flow_ref)
             parser = SseParser()
-            chunks = resp.aiter_bytes()
+            chunks = _byte_chunks(resp)
             eof = False
             while not closed and not eof:
                 try:
@@ -743,6 +746,8 @@ class LangflowClient:
                     else:
                         yield ev
         finally:
+            if chunks is not None:
+                await chunks.aclose()
             await resp.aclose()
         if not closed:
             raise StreamCutError("The legacy stream ended before its close event")
@@ -915,3 +920,8 @@ def _find_stream_url(reply: dict[str, Any]) -> tuple[str, str | None, str | None
                 if isinstance(inner_msg, dict) and isinstance(inner_msg.get("location"), str):
                     return inner_msg["location"], comp, None
     return None
+
+
+def _byte_chunks(resp: httpx.Response) -> AsyncGenerator[bytes, None]:
+    """The body's byte iterator (an async generator at run time), typed so it can be closed."""
+    return cast(AsyncGenerator[bytes, None], resp.aiter_bytes())

@@ -1,0 +1,179 @@
+"""Session: the document the window shows, and the one place a RunRequest is built.
+
+A Session holds the open flow, its tweaks, the chat session id, the run options and the
+connection (from a Profile). The code preview and the Run button both call
+``build_request``, so the snippet a user copies is exactly the request Run sends.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from lfdesk.core.flow import Flow, load_flow
+from lfdesk.core.profiles import Profile
+from lfdesk.core.request import ApiFlavour, Connection, RunRequest
+from lfdesk.core.tweaks import TweakSet
+
+DEFAULT_INPUT = "hello world!"
+
+FlowSource = Literal["file", "server", "sample"]
+
+
+def new_session_id() -> str:
+    """A fresh chat session id (uuid4), so runs never share the flow's default session."""
+    return str(uuid.uuid4())
+
+
+def connection_for(profile: Profile | None) -> Connection:
+    """The Connection a profile describes (the default local server when there is none)."""
+    if profile is None:
+        return Connection()
+    return Connection(
+        base_url=profile.base_url,
+        kind=profile.kind,
+        datastax_id=profile.datastax_id,
+    )
+
+
+def tls_verify_for(profile: Profile | None) -> bool | str:
+    """What to pass as ``verify`` to the HTTP client: a CA bundle path, or a flag."""
+    if profile is None:
+        return True
+    if not profile.verify_tls:
+        return False
+    if profile.ca_bundle:
+        return str(Path(profile.ca_bundle).expanduser())
+    return True
+
+
+@dataclass
+class Session:
+    """One open flow and everything needed to run it."""
+
+    flow: Flow
+    tweaks: TweakSet
+    source: FlowSource = "file"
+    flow_path: str | None = None  # the file it was read from, if any
+    server_flow_id: str | None = None  # the server's id when it was fetched from a server
+    profile: Profile | None = None
+    session_id: str = field(default_factory=new_session_id)
+    input_value: str = DEFAULT_INPUT  # used when the chat input is empty (the last message)
+    input_type: str | None = None  # None: the flow's default (chat or text)
+    output_type: str | None = None
+    output_component: str | None = None
+    stream: bool = True
+    api: ApiFlavour = "v1"
+
+    @classmethod
+    def from_flow(
+        cls,
+        flow: Flow,
+        *,
+        source: FlowSource = "file",
+        flow_path: str | Path | None = None,
+        server_flow_id: str | None = None,
+        profile: Profile | None = None,
+    ) -> Session:
+        return cls(
+            flow=flow,
+            tweaks=TweakSet(flow),
+            source=source,
+            flow_path=str(flow_path) if flow_path is not None else None,
+            server_flow_id=server_flow_id,
+            profile=profile,
+        )
+
+    @classmethod
+    def open_file(cls, path: str | Path, *, profile: Profile | None = None) -> Session:
+        """Read a flow file; raises FlowError with a readable message on bad input."""
+        return cls.from_flow(load_flow(path), flow_path=Path(path), profile=profile)
+
+    # --- state changes -----------------------------------------------------------------------
+
+    def new_session(self) -> str:
+        """Start another chat session (a new uuid4); returns it."""
+        self.session_id = new_session_id()
+        return self.session_id
+
+    def set_profile(self, profile: Profile | None) -> None:
+        self.profile = profile
+
+    def replace_flow(self, other: Session) -> None:
+        """Take another session's flow (after a reload), keeping tweaks that still apply."""
+        old = self.tweaks.to_json()
+        self.flow = other.flow
+        self.source = other.source
+        self.flow_path = other.flow_path
+        self.server_flow_id = other.server_flow_id
+        self.tweaks = TweakSet(other.flow)
+        self.tweaks.load(old, strict=False)
+
+    # --- what a run sends ---------------------------------------------------------------------
+
+    @property
+    def connection(self) -> Connection:
+        return connection_for(self.profile)
+
+    @property
+    def verify(self) -> bool | str:
+        return tls_verify_for(self.profile)
+
+    @property
+    def flow_id(self) -> str | None:
+        """The flow's UUID on the server: the fetched id, else the id saved in the file."""
+        return self.server_flow_id or self.flow.id
+
+    @property
+    def flow_ref(self) -> str:
+        """What `/api/v1/run/{ref}` names: the endpoint name if set, else the id."""
+        return self.flow.endpoint_name or self.flow_id or ""
+
+    @property
+    def title(self) -> str:
+        return self.flow.name
+
+    def effective_input(self, input_value: str | None) -> str:
+        """The message a run sends: the chat input, or the remembered one when it is empty."""
+        if input_value is not None and input_value.strip():
+            return input_value
+        return self.input_value
+
+    def build_request(self, input_value: str | None = None) -> RunRequest:
+        """The RunRequest for the current state: what the preview shows and Run sends.
+
+        ``input_value`` is the chat input; when it is None or blank the last message sent
+        (or ``hello world!`` at first) is used, so the preview always shows a complete call.
+        """
+        return RunRequest(
+            connection=self.connection,
+            flow_ref=self.flow_ref,
+            flow_id=self.flow_id,
+            input_value=self.effective_input(input_value),
+            input_type=self.input_type or self.flow.default_input_type,
+            output_type=self.output_type or self.flow.default_output_type,
+            output_component=self.output_component,
+            session_id=self.session_id,
+            tweaks=self.tweaks.to_json(),
+            stream=self.stream,
+            api=self.api,
+            flow_path=self.flow_path,
+            flow_name=self.flow.name,
+        )
+
+    def problems(self) -> list[str]:
+        """Why a run should not go out yet, in words for the user (empty when it may)."""
+        out: list[str] = []
+        if not self.flow_ref:
+            out.append(
+                "This flow has no id or endpoint name, so the server cannot be told which "
+                "flow to run. Open it from the server (File > Open from server...)."
+            )
+        if self.api == "v2" and not self.flow_id:
+            out.append("The v2 workflows API needs the flow's id; switch to v1 or open it from "
+                       "the server.")
+        for (cid, name), message in sorted(self.tweaks.errors().items()):
+            out.append(f"{cid}.{name}: {message}")
+        return out

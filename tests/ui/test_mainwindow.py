@@ -1,0 +1,543 @@
+"""MainWindow: sample flow, tree -> form -> preview wiring, runs into the chat pane, bad files,
+no token anywhere on screen, persistence, and screenshots of the main states."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QTextEdit,
+    QWidget,
+)
+from replay_server import API_KEY, STREAM_ANSWER
+
+from lfdesk.core.profiles import Profile, ProfileStore
+from lfdesk.core.settings import Settings, load_settings
+from lfdesk.ui.mainwindow import MainWindow, sample_flow_bytes
+
+DATA = Path(__file__).parents[1] / "data"
+OPENAI = "OpenAIModelComponent-44DEX"
+pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def make_window(qtbot, qloop, memory_tokens):
+    made: list[MainWindow] = []
+    fresh = object()
+
+    def make(*, settings: Settings | object | None = fresh, persist: bool = False) -> MainWindow:
+        # settings=None: load them from LFDESK_HOME, as the app does
+        w = MainWindow(
+            settings=Settings() if settings is fresh else settings,  # type: ignore[arg-type]
+            profiles=ProfileStore(),
+            tokens=memory_tokens,
+            persist=persist,
+        )
+        qtbot.addWidget(w)
+        w.resize(1400, 900)
+        w.show()
+        qtbot.waitExposed(w)
+        made.append(w)
+        return w
+
+    yield make
+    for w in made:
+        w.shutdown()
+
+
+@pytest.fixture
+def window(make_window) -> MainWindow:
+    w = make_window()
+    w.restore_last()
+    return w
+
+
+def settle(qtbot, w: MainWindow) -> None:
+    """Let the preview's debounce and layouts finish (before a screenshot or a check)."""
+    qtbot.waitUntil(lambda: not w.preview.is_pending() and not w._preview_timer.isActive())
+    qtbot.wait(80)
+
+
+def add_profile(w: MainWindow, name: str, base_url: str) -> Profile:
+    profile = Profile(name, base_url=base_url)
+    w.profiles.add(profile, replace=True)
+    w.reload_profiles(select=name)
+    return profile
+
+
+def set_temperature(w: MainWindow, value: float) -> None:
+    w.tree.select_component(OPENAI)
+    assert w.form.component_id == OPENAI
+    editor = w.form.field_editor("temperature")
+    spin = getattr(editor, "spin", None)
+    assert spin is not None, type(editor)
+    spin.setValue(value)
+
+
+def test_first_launch_opens_the_sample(window: MainWindow, qtbot, artifacts_dir) -> None:
+    assert window.session is not None
+    assert window.session.flow.name == "Sample: Echo Chat"
+    assert window.session.source == "sample"
+    assert window.windowTitle() == "lfdesk - Sample: Echo Chat - no connection"
+    assert "No connection" in window.server_label.text()
+    settle(qtbot, window)
+    assert "/api/v1/run/echo-chat" in window.preview.text()
+    assert window.session.session_id in window.preview.text()
+    assert window.form.component_id is not None  # a component is shown, not an empty form
+    window.grab().save(str(artifacts_dir / "mainwindow-01-first-launch.png"))
+
+
+def test_sample_is_the_echo_flow_renamed() -> None:
+    sample = json.loads(sample_flow_bytes())
+    echo = json.loads((DATA / "echo_chat.flow.json").read_text())
+    assert sample["name"] == "Sample: Echo Chat"
+    assert sample["data"] == echo["data"]
+
+
+def test_tweak_in_the_form_reaches_tree_and_preview(window: MainWindow, qtbot, artifacts_dir) -> None:
+    set_temperature(window, 0.7)
+    session = window.session
+    assert session is not None
+    assert session.tweaks.to_json() == {OPENAI: {"temperature": 0.7}}
+    settle(qtbot, window)
+    assert '"temperature": 0.7' in window.preview.text()
+    # the preview shows exactly what Run would send
+    assert window.preview.request() == session.build_request(window.chat.input_text())
+    # the tree marks the changed component
+    assert window.tree.model.component_index(OPENAI).data() == "OpenAI  *1"
+    window.chat.set_input_text("what is up")
+    settle(qtbot, window)
+    assert '"input_value": "what is up"' in window.preview.text()
+    window.grab().save(str(artifacts_dir / "mainwindow-02-tweak-changed.png"))
+
+
+def test_malformed_flow_keeps_the_previous_one(window: MainWindow, qtbot, tmp_path, artifacts_dir) -> None:
+    set_temperature(window, 0.3)
+    bad = tmp_path / "broken.json"
+    bad.write_text('{"name": "x", "data": {"nodes": [}', encoding="utf-8")
+    assert window.open_path(bad) is False
+    assert window.session is not None and window.session.flow.name == "Sample: Echo Chat"
+    assert window.session.tweaks.to_json() == {OPENAI: {"temperature": 0.3}}  # nothing lost
+    assert window.banner.isVisible()
+    assert "broken.json" in window.banner.text() and "line 1" in window.banner.text()
+    settle(qtbot, window)
+    window.grab().save(str(artifacts_dir / "mainwindow-06-bad-flow-file.png"))
+    # a good file then replaces it and clears the banner
+    assert window.open_path(DATA / "basic_prompting.flow.json") is True
+    assert not window.banner.isVisible()
+    assert window.session.flow.name != "Sample: Echo Chat"
+    assert window.settings.recent_files[0] == str((DATA / "basic_prompting.flow.json").absolute())
+
+
+def test_streamed_answer_in_the_chat(window: MainWindow, qtbot, replay_server, memory_tokens, artifacts_dir) -> None:
+    add_profile(window, "replay", replay_server.base_url)
+    memory_tokens.set("replay", API_KEY)
+    qtbot.waitUntil(lambda: "Langflow 1.13.0" in window.windowTitle(), timeout=5000)
+    assert window.windowTitle() == (
+        f"lfdesk - Sample: Echo Chat - replay ({replay_server.base_url}, Langflow 1.13.0)"
+    )
+    set_temperature(window, 0.7)
+    window.chat.set_input_text("stream me")
+    settle(qtbot, window)
+    shown = window.preview.request()
+    assert window.run() is True
+    qtbot.waitUntil(lambda: window.run_ctrl.state in ("done", "failed"), timeout=5000)
+    assert window.run_ctrl.state == "done"
+    answers = [v for v in window.chat.messages() if v.role == "ai"]
+    assert [v.text() for v in answers] == [STREAM_ANSWER]
+    assert answers[0].stats.text().startswith("first token")
+    sent = replay_server.requests[-1]
+    assert sent.body == shown.body()  # what the preview showed is what Run sent
+    assert window.act_run.isEnabled() and not window.act_stop.isEnabled()
+    assert window.chat.input_text() == ""
+    settle(qtbot, window)
+    assert '"input_value": "stream me"' in window.preview.text()  # the last message stays
+    window.grab().save(str(artifacts_dir / "mainwindow-03-streamed-answer.png"))
+
+
+def test_error_in_the_chat(window: MainWindow, qtbot, memory_tokens, artifacts_dir) -> None:
+    port = free_port()
+    add_profile(window, "dead", f"http://127.0.0.1:{port}")
+    memory_tokens.set("dead", API_KEY)
+    window.chat.set_input_text("hello?")
+    assert window.run() is True
+    qtbot.waitUntil(lambda: window.run_ctrl.state == "failed", timeout=5000)
+    errors = [v for v in window.chat.messages() if v.role == "error"]
+    assert len(errors) == 1
+    assert f"127.0.0.1:{port}" in errors[0].text()
+    assert "Traceback" not in window.chat.transcript_text()
+    settle(qtbot, window)
+    window.grab().save(str(artifacts_dir / "mainwindow-04-error.png"))
+
+
+def test_run_without_connection_explains(window: MainWindow, qtbot) -> None:
+    assert window.run("hi") is False
+    text = window.chat.transcript_text()
+    assert "Connections" in text and "API key" in text
+
+
+def test_run_without_token_explains(window: MainWindow, qtbot) -> None:
+    add_profile(window, "local", "http://127.0.0.1:9")
+    assert window.run("hi") is True
+    qtbot.waitUntil(lambda: window.run_ctrl.state == "failed", timeout=5000)
+    assert "No API token" in window.chat.transcript_text()
+
+
+def test_stop_button(window: MainWindow, qtbot, memory_tokens) -> None:
+    from replay_server import ReplayServer
+
+    server = ReplayServer(pause=0.05).start()
+    try:
+        add_profile(window, "slow", server.base_url)
+        memory_tokens.set("slow", API_KEY)
+        window.run("stream me")
+        qtbot.waitUntil(lambda: window.act_stop.isEnabled(), timeout=2000)
+        qtbot.waitUntil(lambda: bool(window.chat.raw_lines()), timeout=5000)
+        window.act_stop.trigger()
+        assert window.run_ctrl.state == "stopped"  # at once, before the task has unwound
+        qtbot.waitUntil(lambda: not window.run_ctrl.is_running(), timeout=500)
+        assert window.act_run.isEnabled()
+        assert "stopped" in window.chat.transcript_text().lower()
+    finally:
+        server.stop()
+
+
+def all_widget_text(widgets: list[QWidget]) -> str:
+    parts: list[str] = []
+    for w in widgets:
+        parts += [w.windowTitle(), w.toolTip(), w.statusTip(), w.whatsThis()]
+        if isinstance(w, QLabel | QAbstractButton):
+            parts.append(w.text())
+        if isinstance(w, QLineEdit):
+            parts += [w.text(), w.placeholderText(), w.displayText()]
+        if isinstance(w, QPlainTextEdit | QTextEdit):
+            parts.append(w.toPlainText())
+        if isinstance(w, QComboBox):
+            parts += [w.itemText(i) for i in range(w.count())]
+    return "\n".join(p for p in parts if p)
+
+
+def test_no_widget_ever_shows_the_token(window: MainWindow, qtbot, replay_server, memory_tokens, artifacts_dir) -> None:
+    add_profile(window, "replay", replay_server.base_url)
+    memory_tokens.set("replay", API_KEY)
+    # the connections dialog, with a token typed and saved
+    window.open_connections()
+    dialog = window._connections
+    assert dialog is not None
+    qtbot.waitUntil(dialog.isVisible)
+    qtbot.waitUntil(lambda: "saved" in dialog.token_state.text(), timeout=3000)
+    dialog.token.setText("sk-typed-secret-0123456789abcdefghij")
+    assert dialog.token.echoMode() == QLineEdit.EchoMode.Password
+    dialog.save_profile()
+    assert dialog.token.text() == ""
+    qtbot.waitUntil(lambda: "Saved the token" in dialog.result_label.text(), timeout=3000)
+    assert memory_tokens.get("replay") == "sk-typed-secret-0123456789abcdefghij"
+    memory_tokens.set("replay", API_KEY)
+    dialog.test_connection()
+    qtbot.waitUntil(lambda: "Connected" in dialog.result_label.text() or "Failed" in dialog.result_label.text(), timeout=5000)
+    dialog.close()
+    # a streamed run, the raw event log open, every snippet language
+    window.chat.set_raw_events_visible(True)
+    window.run("stream me")
+    qtbot.waitUntil(lambda: window.run_ctrl.state in ("done", "failed"), timeout=5000)
+    for name in ("curl", "python-requests", "javascript"):
+        window.preview.set_language(name)
+        settle(qtbot, window)
+        assert API_KEY not in window.preview.text()
+    text = all_widget_text(QApplication.allWidgets())
+    for secret in (API_KEY, "sk-typed-secret-0123456789abcdefghij"):
+        assert secret not in text
+    assert API_KEY not in (window.windowTitle() + window.statusBar().currentMessage())
+
+
+def test_inline_token_only_when_asked(window: MainWindow, qtbot, replay_server, memory_tokens) -> None:
+    add_profile(window, "replay", replay_server.base_url)
+    memory_tokens.set("replay", API_KEY)
+    settle(qtbot, window)
+    assert API_KEY not in window.preview.text()
+    window.preview.set_inline_token(True)
+    qtbot.waitUntil(lambda: API_KEY in window.preview.text(), timeout=3000)
+    assert window.preview.token_label.isVisible()  # the preview says so
+    window.preview.set_inline_token(False)
+    settle(qtbot, window)
+    assert API_KEY not in window.preview.text()
+
+
+def test_connections_dialog(window: MainWindow, qtbot, replay_server, artifacts_dir) -> None:
+    window.open_connections()
+    dialog = window._connections
+    assert dialog is not None
+    qtbot.waitUntil(dialog.isVisible)
+    assert dialog.isVisible()  # open() returned at once: no nested exec() loop
+    dialog.name.setText("local")
+    dialog.base_url.setText(replay_server.base_url)
+    dialog.save_profile()
+    assert "local" in window.profiles.names()
+    assert window.current_profile_name() == "local"
+    dialog.test_connection()
+    qtbot.waitUntil(lambda: "Connected" in dialog.result_label.text(), timeout=5000)
+    assert "Langflow 1.13.0" in dialog.result_label.text()
+    qtbot.waitUntil(lambda: "Tokens are stored in" in dialog.backend_label.text(), timeout=3000)
+    qtbot.wait(50)
+    dialog.grab().save(str(artifacts_dir / "mainwindow-05-connections-dialog.png"))
+    # a bad URL is refused with the reason, nothing saved
+    dialog.new_profile()
+    dialog.name.setText("bad")
+    dialog.base_url.setText("ftp://example.com")
+    assert dialog.save_profile() is None
+    assert "http" in dialog.result_label.text() and "bad" not in window.profiles.names()
+    dialog.close()
+
+
+def test_connections_dialog_without_keyring(make_window, qtbot, artifacts_dir) -> None:
+    from keyring.backends import fail
+
+    from lfdesk.core.secrets import TokenStore
+
+    w = MainWindow(settings=Settings(), profiles=ProfileStore(), tokens=TokenStore(fail.Keyring()), persist=False)
+    qtbot.addWidget(w)
+    w.open_connections()
+    dialog = w._connections
+    assert dialog is not None
+    qtbot.waitUntil(lambda: "session only" in dialog.backend_label.text(), timeout=3000)
+    w.shutdown()
+
+
+def test_drop_a_flow_file(window: MainWindow, qtbot) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(DATA / "basic_prompting.flow.json"))])
+    event = QDropEvent(
+        QPointF(100, 100), Qt.DropAction.CopyAction, mime,
+        Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(event)
+    assert window.session is not None and window.session.flow_path is not None
+    assert window.session.flow_path.endswith("basic_prompting.flow.json")
+
+
+def test_settings_and_window_state_persist(make_window, qtbot, tmp_path) -> None:
+    flow = tmp_path / "mine.flow.json"
+    flow.write_bytes((DATA / "echo_chat.flow.json").read_bytes())
+    first = make_window(settings=None, persist=True)
+    first.restore_last()
+    assert first.open_path(flow)
+    first.preview.set_language("python-requests")
+    first.preview.set_stream(False)
+    first.set_view_mode("all")
+    first.main_splitter.setSizes([600, 300])
+    sizes = first.main_splitter.sizes()
+    first.close()
+    saved, warning = load_settings()
+    assert warning is None
+    assert saved.last_flow_path == str(flow.absolute())
+    assert saved.language == "python-requests" and saved.stream is False
+    assert saved.view_mode == "all"
+    second = make_window(settings=None, persist=True)
+    second.restore_last()
+    assert second.session is not None and second.session.flow_path == str(flow.absolute())
+    assert second.preview.language() == "python-requests"
+    assert second.preview.stream() is False and second.session.stream is False
+    assert second.main_splitter.sizes() == sizes
+    assert second.recent_menu.actions()[0].text() == "mine.flow.json"
+
+
+def test_new_chat_session(window: MainWindow, qtbot) -> None:
+    assert window.session is not None
+    old = window.session.session_id
+    window.chat.new_session_button.click()
+    assert window.session.session_id != old
+    assert window.chat.session_id() == window.session.session_id
+    settle(qtbot, window)
+    assert window.session.session_id in window.preview.text()
+
+
+# --- server flows (a fake client stands in for LangflowClient) ---------------------------------
+
+from lfdesk.core.api import FlowSummary, ServerInfo  # noqa: E402
+from lfdesk.core.flow import parse_flow  # noqa: E402
+
+
+class FakeClient:
+    """Just enough of LangflowClient for the Open-from-server path."""
+
+    flows: ClassVar[list[FlowSummary]] = [
+        FlowSummary("1a775cc2-f37c-4f5a-890d-bead1a2842ce", "Echo Chat", "echo-chat",
+                    "Chat input -> prompt -> OpenAI -> chat output", None, "2026-11-28T21:28:06"),
+        FlowSummary("22222222-2222-4222-8222-222222222222", "Basic Prompting", None,
+                    "Perform basic prompting with an OpenAI model.", None, "2026-11-27T10:00:00"),
+        FlowSummary("33333333-3333-4333-8333-333333333333", "Vector Store RAG", "rag",
+                    "Load your data for chat context with Retrieval Augmented Generation.", None, None),
+    ]
+
+    def __init__(self, connection, token=None, *, verify=True, timeout=None) -> None:
+        self.token = token
+
+    async def __aenter__(self) -> FakeClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    async def probe(self) -> ServerInfo:
+        return ServerInfo("1.13.0", "Langflow", True)
+
+    async def list_flows(self) -> list[FlowSummary]:
+        assert self.token == API_KEY
+        return list(self.flows)
+
+    async def fetch_flow(self, flow_id: str):
+        names = {f.id: f for f in self.flows}
+        data = json.loads((DATA / "echo_chat.flow.json").read_text())
+        data["id"] = flow_id
+        data["name"] = names[flow_id].name
+        return parse_flow(data, source=f"server flow {flow_id}")
+
+
+def test_open_from_server(qtbot, qloop, memory_tokens, artifacts_dir, qtmodeltester) -> None:
+    w = MainWindow(settings=Settings(), profiles=ProfileStore(), tokens=memory_tokens,
+                   client_factory=FakeClient, persist=False)
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    w.open_sample()
+    add_profile(w, "server", "http://127.0.0.1:7860")
+    memory_tokens.set("server", API_KEY)
+    w.open_from_server()
+    picker = w._picker
+    assert picker is not None
+    qtbot.waitUntil(lambda: picker.model.rowCount() == 3, timeout=3000)
+    assert "3 flows" in picker.status.text()
+    qtmodeltester.check(picker.proxy)
+    picker.search.setText("rag")
+    assert picker.proxy.rowCount() == 1  # matches the endpoint "rag" and "Retrieval..."
+    picker.search.setText("")
+    picker.grab().save(str(artifacts_dir / "mainwindow-07-flow-picker.png"))
+    row = next(r for r in range(picker.proxy.rowCount())
+               if picker.proxy.index(r, 0).data() == "Echo Chat")
+    picker.view.setCurrentIndex(picker.proxy.index(row, 0))
+    picker.open_button.click()
+    qtbot.waitUntil(lambda: w.session is not None and w.session.source == "server", timeout=3000)
+    assert w.session.flow.name == "Echo Chat"
+    assert w.session.server_flow_id == "1a775cc2-f37c-4f5a-890d-bead1a2842ce"
+    assert w.act_reload.isEnabled()
+    assert w.settings.last_server_flow == "1a775cc2-f37c-4f5a-890d-bead1a2842ce"
+    # reload keeps the tweaks
+    set_temperature(w, 0.9)
+    w.reload_from_server()
+    qtbot.waitUntil(lambda: "Reloaded" in w.statusBar().currentMessage(), timeout=3000)
+    assert w.session.tweaks.to_json() == {OPENAI: {"temperature": 0.9}}
+    w.shutdown()
+
+
+def test_flow_picker_without_token_says_so(qtbot, qloop, memory_tokens) -> None:
+    w = MainWindow(settings=Settings(), profiles=ProfileStore(), tokens=memory_tokens,
+                   client_factory=FakeClient, persist=False)
+    qtbot.addWidget(w)
+    w.open_sample()
+    add_profile(w, "server", "http://127.0.0.1:7860")
+    w.open_from_server()
+    picker = w._picker
+    assert picker is not None
+    qtbot.waitUntil(lambda: "Could not list" in picker.status.text(), timeout=3000)
+    assert "No API token" in picker.status.text()
+    w.shutdown()
+
+
+# --- palette ---------------------------------------------------------------------------------
+
+
+def test_dark_palette(make_window, qtbot, replay_server, memory_tokens, artifacts_dir) -> None:
+    from PySide6.QtGui import QColor, QPalette
+
+    app = QApplication.instance()
+    old = app.palette()
+    dark = QPalette()
+    for role, colour in (
+        (QPalette.ColorRole.Window, "#2b2b2b"), (QPalette.ColorRole.WindowText, "#e6e6e6"),
+        (QPalette.ColorRole.Base, "#1e1e1e"), (QPalette.ColorRole.AlternateBase, "#303030"),
+        (QPalette.ColorRole.Text, "#e6e6e6"), (QPalette.ColorRole.Button, "#353535"),
+        (QPalette.ColorRole.ButtonText, "#e6e6e6"), (QPalette.ColorRole.Highlight, "#3d7bd9"),
+        (QPalette.ColorRole.HighlightedText, "#ffffff"), (QPalette.ColorRole.PlaceholderText, "#8a8a8a"),
+        (QPalette.ColorRole.ToolTipBase, "#2b2b2b"), (QPalette.ColorRole.ToolTipText, "#e6e6e6"),
+        (QPalette.ColorRole.Link, "#6fa8ff"),
+    ):
+        dark.setColor(role, QColor(colour))
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.ButtonText, QPalette.ColorRole.Text):
+        dark.setColor(QPalette.ColorGroup.Disabled, role, QColor("#777777"))
+    app.setPalette(dark)
+    try:
+        w = make_window()
+        w.restore_last()
+        add_profile(w, "replay", replay_server.base_url)
+        memory_tokens.set("replay", API_KEY)
+        set_temperature(w, 0.7)
+        w.run("stream me")
+        qtbot.waitUntil(lambda: w.run_ctrl.state == "done", timeout=5000)
+        w.chat.show_error("An example error, to see it on a dark palette.")
+        settle(qtbot, w)
+        # the chat bubbles follow the palette: darker than mid-grey on a dark theme
+        for view in w.chat.messages():
+            assert view.palette().color(QPalette.ColorRole.Window).lightness() < 128, view.role
+        w.grab().save(str(artifacts_dir / "mainwindow-08-dark-palette.png"))
+    finally:
+        app.setPalette(old)
+
+
+# --- app entry points -------------------------------------------------------------------------
+
+
+def test_take_screenshot(tmp_path, qapp) -> None:
+    from PySide6.QtGui import QImage
+
+    from lfdesk.app import take_screenshot
+
+    out = tmp_path / "shot.png"
+    assert take_screenshot(out, None, OPENAI, (1200, 800)) == 0
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1200, 800)
+    assert take_screenshot(tmp_path / "x.png", None, "NoSuchComponent", (1200, 800)) == 2
+    bad = tmp_path / "bad.json"
+    bad.write_text("[]")
+    assert take_screenshot(tmp_path / "y.png", str(bad), None, (1200, 800)) == 2
+    assert not (tmp_path / "y.png").exists()
+
+
+def test_run_app_starts_and_quits(qapp, tmp_path) -> None:
+    import asyncio
+
+    from PySide6.QtCore import QTimer
+
+    from lfdesk.app import run_app
+
+    seen: list[str] = []
+
+    def close_it() -> None:
+        for top in QApplication.topLevelWidgets():
+            if isinstance(top, MainWindow) and top.isVisible():
+                seen.append(top.windowTitle())
+                top.close()
+
+    QTimer.singleShot(300, close_it)
+    assert run_app(["lfdesk"], str(DATA / "echo_chat.flow.json")) == 0
+    asyncio.set_event_loop(None)
+    assert seen == ["lfdesk - Echo Chat - no connection"]
+    saved, _ = load_settings()
+    assert saved.last_flow_path == str((DATA / "echo_chat.flow.json").absolute())
