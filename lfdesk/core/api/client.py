@@ -631,7 +631,7 @@ class LangflowClient:
         """Parse a response body into events until ``end``; raise the stream errors."""
         url = str(resp.request.url)
         # Closed explicitly: left to the garbage collector, httpx's byte iterator would be
-        # finalised outside the loop (qasync runs no asyncgen hooks of its own).
+        # finalised outside the event loop (a GUI loop may run no asyncgen hooks).
         async with contextlib.aclosing(_byte_chunks(resp)) as chunks:
             while True:
                 try:
