@@ -528,10 +528,10 @@ def cmd_pull(args: argparse.Namespace) -> int:
     except FlowError as exc:
         _fail(f"the server sent a flow lfdesk cannot read: {exc}")
     out = Path(args.output)
+    from lfdesk.core.paths import write_text_atomic
+
     try:
-        tmp = out.with_name(out.name + ".tmp")
-        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        tmp.replace(out)
+        write_text_atomic(out, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     except OSError as exc:
         _fail(f"{out}: cannot write ({exc.strerror or exc})")
     print(f"saved {flow.name} ({len(flow.components)} components) to {out}")

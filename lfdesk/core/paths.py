@@ -51,3 +51,24 @@ def data_dir(create: bool = True) -> Path:
 def cache_dir(create: bool = True) -> Path:
     """Data that can be thrown away and rebuilt, such as downloaded flows."""
     return _resolve("cache", create)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a text file so a reader never sees half of it: a temp file in the same folder,
+    fsync, then ``os.replace``. Raises OSError; the temp file never stays behind."""
+    import contextlib
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

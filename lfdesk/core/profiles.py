@@ -7,12 +7,9 @@ profile name. A file lfdesk cannot parse is reported and left alone, never overw
 from __future__ import annotations
 
 import builtins
-import contextlib
 import dataclasses
 import json
 import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -285,18 +282,7 @@ def _write(path: Path, profiles: dict[str, Profile]) -> None:
     }
     text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        paths.write_text_atomic(path, text)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise ProfileError(f"Cannot save profiles to {path}: {reason}.") from None

@@ -7,12 +7,10 @@ lost. Saving is atomic (temp file, fsync, replace). No secret ever goes in here.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import logging
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -175,15 +173,4 @@ def save_settings(settings: Settings, path: Path | None = None) -> None:
     """Write the settings atomically. Raises OSError if the folder cannot be written."""
     p = path or settings_path()
     text = json.dumps(settings.to_dict(), indent=2, ensure_ascii=False) + "\n"
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, p)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    paths.write_text_atomic(p, text)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from lfdesk.core.flow import Component, Field, FieldKind, Flow
+from lfdesk.core.paths import write_text_atomic
 
 _TEXT_KINDS = frozenset(
     {FieldKind.TEXT, FieldKind.MULTILINE, FieldKind.PROMPT, FieldKind.QUERY, FieldKind.SECRET}
@@ -479,10 +480,8 @@ def save_preset(path: str | Path, tweaks: TweakSet) -> list[str]:
             omitted.append(f"{cid}.{name}")
             continue
         data.setdefault(cid, {})[name] = to_json_value(value)
-    tmp = p.with_name(p.name + ".tmp")
     try:
-        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        tmp.replace(p)
+        write_text_atomic(p, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     except OSError as exc:
         raise PresetError(f"{p}: cannot write ({exc.strerror or exc})") from exc
     return omitted
