@@ -1,14 +1,19 @@
 """The live code preview: the RunRequest rendered by a code generator, highlighted.
 
-The preview renders on a short single-shot timer after `set_request`, so typing in a form
-never waits for it; the text only changes (and the view only repaints) when the code did.
+The preview renders on a single-shot timer after `set_request`, so typing in a form never
+waits for it: at the next turn of the event loop when it is idle (the new code is on screen
+in the same frame as the keystroke), at most once every RENDER_DELAY_MS during a burst of
+changes (which coalesce into one render of the latest request). The text only changes (and
+the view only repaints) when the code did.
 What `text()` returns is exactly what Copy and Save write.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -63,7 +68,7 @@ class CodePreview(QWidget):
     inlineTokenToggled = Signal(bool)
     rendered = Signal()
 
-    RENDER_DELAY_MS = 30
+    RENDER_DELAY_MS = 30  # the least time between two renders (a burst renders this often)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -150,8 +155,8 @@ class CodePreview(QWidget):
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.setInterval(self.RENDER_DELAY_MS)
         self._timer.timeout.connect(self.render_now)
+        self._last_render = -1.0  # time.monotonic() of the last render
         self._copied_timer = QTimer(self)
         self._copied_timer.setSingleShot(True)
         self._copied_timer.setInterval(1200)
@@ -249,14 +254,21 @@ class CodePreview(QWidget):
     # --- rendering ------------------------------------------------------------------------
 
     def _schedule(self) -> None:
-        self._timer.start()
+        # Not a trailing debounce: waiting for a pause in the typing would put the whole
+        # delay between every keystroke and its code (a 16 ms frame is the budget). A render
+        # already due reads the latest request when it fires.
+        if self._timer.isActive():
+            return
+        since_ms = (time.monotonic() - self._last_render) * 1000
+        self._timer.start(max(0, math.ceil(self.RENDER_DELAY_MS - since_ms)))
 
     def is_pending(self) -> bool:
         return self._timer.isActive()
 
     def render_now(self) -> None:
-        """Render at once (the debounce timer calls this)."""
+        """Render at once (the timer calls this)."""
         self._timer.stop()
+        self._last_render = time.monotonic()
         request = self._request
         warnings: list[str] = []
         token_note: str | None = None

@@ -508,7 +508,8 @@ class MainWindow(QMainWindow):
                 status = f"{profile.base_url} · not reachable · {profile.name}"
             else:
                 status = f"{profile.base_url} · {profile.name}"
-        self.setWindowTitle(f"lfdesk - {flow} - {where}")
+        # Qt appends " — lfdesk" (the application display name) on desktops that show it.
+        self.setWindowTitle(f"{flow} - {where}")
         self.server_label.setText(status)
 
     def show_banner(self, text: str, *, error: bool = True) -> None:

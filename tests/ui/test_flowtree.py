@@ -335,6 +335,28 @@ def test_selection_signals(qtbot: Any) -> None:
     assert not tree.select_component("NoSuch-123")
 
 
+def test_filtering_never_changes_the_selected_component(qtbot: Any) -> None:
+    """Hiding the current row makes Qt move the current index to a neighbour; that is not
+    the user's choice, so the form must stay on the component they picked."""
+    flow = load_flow(ECHO)
+    tree = FlowTree()
+    qtbot.addWidget(tree)
+    tree.set_flow(flow, TweakSet(flow))
+    tree.resize(400, 600)
+    tree.show()
+    qtbot.waitExposed(tree)
+    assert tree.select_component("ChatInput-wEKUV")
+    picked: list[str] = []
+    tree.componentSelected.connect(picked.append)
+    tree.view.setFocus()
+    for text in ("t", "te", "temp", "temperature", "zzz-no-match", "temp", ""):
+        tree.set_filter_text(text)
+        qtbot.wait(5)
+    assert picked == []
+    assert tree.current_component() == "ChatInput-wEKUV"
+    assert tree.view.currentIndex().data(ComponentIdRole) == "ChatInput-wEKUV"
+
+
 def test_synthetic_500_component_flow_opens_fast(qtbot: Any, artifacts_dir: Path) -> None:
     flow = synthetic_flow(500)
     assert len(flow.components) == 500

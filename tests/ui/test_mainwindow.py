@@ -96,7 +96,7 @@ def test_first_launch_opens_the_sample(window: MainWindow, qtbot, artifacts_dir)
     assert window.session is not None
     assert window.session.flow.name == "Sample: Echo Chat"
     assert window.session.source == "sample"
-    assert window.windowTitle() == "lfdesk - Sample: Echo Chat - no connection"
+    assert window.windowTitle() == "Sample: Echo Chat - no connection"
     assert "No connection" in window.server_label.text()
     settle(qtbot, window)
     assert "/api/v1/run/echo-chat" in window.preview.text()
@@ -152,7 +152,7 @@ def test_streamed_answer_in_the_chat(window: MainWindow, qtbot, replay_server, m
     memory_tokens.set("replay", API_KEY)
     qtbot.waitUntil(lambda: "Langflow 1.13.0" in window.windowTitle(), timeout=5000)
     assert window.windowTitle() == (
-        f"lfdesk - Sample: Echo Chat - replay ({replay_server.base_url}, Langflow 1.13.0)"
+        f"Sample: Echo Chat - replay ({replay_server.base_url}, Langflow 1.13.0)"
     )
     set_temperature(window, 0.7)
     window.chat.set_input_text("stream me")
@@ -538,6 +538,6 @@ def test_run_app_starts_and_quits(qapp, tmp_path) -> None:
     QTimer.singleShot(300, close_it)
     assert run_app(["lfdesk"], str(DATA / "echo_chat.flow.json")) == 0
     asyncio.set_event_loop(None)
-    assert seen == ["lfdesk - Echo Chat - no connection"]
+    assert seen == ["Echo Chat - no connection"]
     saved, _ = load_settings()
     assert saved.last_flow_path == str((DATA / "echo_chat.flow.json").absolute())
