@@ -8,6 +8,7 @@ PySide6 is always imported before qasync, so qasync picks the PySide6 binding.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -63,17 +64,50 @@ def _application(argv: list[str]) -> Any:
     return app
 
 
+def install_error_handlers(window: Any, loop: asyncio.AbstractEventLoop, log_file: Path) -> None:
+    """A bug must never show a traceback or leave the user guessing: an exception that
+    escapes a slot or a task is logged (masked) and named in the window's banner."""
+    from lfdesk.core.logsetup import mask
+
+    def report(exc: BaseException) -> None:
+        log.error("Unexpected error", exc_info=(type(exc), exc, exc.__traceback__))
+        text = mask(str(exc)) or type(exc).__name__
+        with contextlib.suppress(RuntimeError):  # the window is already gone (shutting down)
+            window.show_banner(
+                f"Something went wrong: {text}. Your work is kept; details are in {log_file}."
+            )
+
+    def excepthook(exc_type: type[BaseException], exc: BaseException, tb: Any) -> None:
+        if issubclass(exc_type, KeyboardInterrupt):
+            sys.__excepthook__(exc_type, exc, tb)
+            return
+        report(exc.with_traceback(tb))
+
+    def loop_handler(_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        if isinstance(exc, BaseException):
+            report(exc)
+        else:
+            log.error("Event loop: %s", context.get("message"))
+
+    sys.excepthook = excepthook
+    loop.set_exception_handler(loop_handler)
+
+
 def run_app(argv: list[str], flow_path: str | None) -> int:
     """Run the GUI until the window closes; returns the exit code."""
     app = _application(argv)
     import qasync  # type: ignore[import-untyped]  # after PySide6 (imported by _application)
 
+    from lfdesk.core.logsetup import setup_logging
     from lfdesk.ui.mainwindow import MainWindow
 
+    log_file = setup_logging()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     install_asyncgen_hooks(loop)
     window = MainWindow()
+    install_error_handlers(window, loop, log_file)
     window.show()
     if flow_path:
         if not window.open_path(flow_path):

@@ -1,0 +1,66 @@
+"""Logging for the app: a small rotating file under the data dir, with secrets masked.
+
+Every record passes through a filter that masks anything shaped like an API key or a bearer
+token (and any token registered at run time), so a token never reaches the log even when a
+library logs a request or an exception carries one.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from pathlib import Path
+
+from lfdesk.core import paths
+from lfdesk.core.api.errors import redact
+
+_KNOWN_SECRETS: set[str] = set()
+
+
+def register_secret(secret: str | None) -> None:
+    """Mask this exact string in every later log record (tokens from the keyring)."""
+    if secret and len(secret) >= 4:
+        _KNOWN_SECRETS.add(secret)
+
+
+def mask(text: str) -> str:
+    for secret in _KNOWN_SECRETS:
+        text = text.replace(secret, "***")
+    return redact(text)
+
+
+class RedactingFilter(logging.Filter):
+    """Formats the record's message once, masked; drops args so nothing re-expands them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = mask(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = mask(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = mask(record.exc_text)
+        return True
+
+
+def log_path() -> Path:
+    return paths.data_dir() / "lfdesk.log"
+
+
+def setup_logging(level: int = logging.INFO) -> Path:
+    """Log to the rotating file (1 MB x 3); returns its path. Safe to call twice."""
+    path = log_path()
+    root = logging.getLogger()
+    if any(getattr(h, "_lfdesk", False) for h in root.handlers):
+        return path
+    handler = logging.handlers.RotatingFileHandler(
+        path, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+    )
+    handler._lfdesk = True  # type: ignore[attr-defined]
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    return path
