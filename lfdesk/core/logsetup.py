@@ -12,21 +12,9 @@ import logging.handlers
 from pathlib import Path
 
 from lfdesk.core import paths
-from lfdesk.core.api.errors import redact
+from lfdesk.core.redact import mask, register_secret
 
-_KNOWN_SECRETS: set[str] = set()
-
-
-def register_secret(secret: str | None) -> None:
-    """Mask this exact string in every later log record (tokens from the keyring)."""
-    if secret and len(secret) >= 4:
-        _KNOWN_SECRETS.add(secret)
-
-
-def mask(text: str) -> str:
-    for secret in _KNOWN_SECRETS:
-        text = text.replace(secret, "***")
-    return redact(text)
+__all__ = ["RedactingFilter", "log_path", "mask", "register_secret", "setup_logging"]
 
 
 class RedactingFilter(logging.Filter):

@@ -18,6 +18,8 @@ from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 from keyring.errors import KeyringError, PasswordDeleteError
 
+from lfdesk.core.redact import register_secret
+
 log = logging.getLogger(__name__)
 
 SERVICE = "lfdesk"
@@ -185,6 +187,7 @@ class TokenStore:
                     raise
                 self._fall_back(exc, "read", profile)
             else:
+                register_secret(value)
                 return value or None
         with self._lock:
             return self._memory.get(profile)
@@ -194,6 +197,7 @@ class TokenStore:
         _check_profile(profile)
         if not isinstance(token, str) or not token:
             raise ValueError("The token is empty; use delete() to remove a saved token.")
+        register_secret(token)
         backend = self._active()
         if backend is not None:
             try:

@@ -13,6 +13,8 @@ import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
+from lfdesk.core.redact import mask
+
 __all__ = [
     "AuthError",
     "FlowBuildError",
@@ -35,17 +37,9 @@ __all__ = [
 
 MAX_MESSAGE = 400
 
-# Langflow keys (sk- + 43 url-safe chars), Astra tokens, bearer values.
-_SECRET_RE = re.compile(
-    r"(sk-[A-Za-z0-9_\-]{16,}|AstraCS:[A-Za-z0-9:_\-]{8,}|(?i:bearer)\s+[A-Za-z0-9._~+/=\-]{8,})"
-)
-
-
 def redact(text: str, secret: str | None = None) -> str:
     """``text`` with ``secret`` and anything shaped like an API key or bearer token masked."""
-    if secret:
-        text = text.replace(secret, "***")
-    return _SECRET_RE.sub("***", text)
+    return mask(text, secret)
 
 
 def one_line(text: str, limit: int = MAX_MESSAGE) -> str:

@@ -1,0 +1,34 @@
+"""Masking secrets in text: anything shaped like a Langflow key, an Astra token or a bearer
+value, and every token the process has read from or saved to the keyring. Used for error
+messages and for every log record. Stdlib only, so any module may use it."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+REDACTED = "***"
+
+# Langflow keys (sk- + 43 url-safe chars), Astra tokens, bearer values.
+TOKEN_PATTERN = re.compile(
+    r"(sk-[A-Za-z0-9_\-]{16,}|AstraCS:[A-Za-z0-9:_\-]{8,}|(?i:bearer)\s+[A-Za-z0-9._~+/=\-]{8,})"
+)
+
+_known: set[str] = set()
+_lock = threading.Lock()
+
+
+def register_secret(secret: str | None) -> None:
+    """Mask this exact string from now on (a token from the keyring or typed by the user)."""
+    if secret and len(secret) >= 4:
+        with _lock:
+            _known.add(secret)
+
+
+def mask(text: str, secret: str | None = None) -> str:
+    """``text`` with ``secret``, every registered token and anything token-shaped masked."""
+    with _lock:
+        known = sorted(_known | ({secret} if secret else set()), key=len, reverse=True)
+    for s in known:
+        text = text.replace(s, REDACTED)
+    return TOKEN_PATTERN.sub(REDACTED, text)
