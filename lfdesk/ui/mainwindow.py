@@ -166,7 +166,7 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._wire()
         self.setAcceptDrops(True)
-        self.resize(1400, 900)
+        self.resize(*self._first_size())
 
         self._preview_timer = QTimer(self)
         self._preview_timer.setSingleShot(True)
@@ -950,6 +950,20 @@ class MainWindow(QMainWindow):
             self.open_path(path)
 
     # --- persistence ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _first_size() -> tuple[int, int]:
+        """1400x900, or less on a small screen: the window must fit before any state is saved."""
+        from PySide6.QtGui import QGuiApplication
+
+        width, height = 1400, 900
+        screen = QGuiApplication.primaryScreen()
+        if screen is not None:
+            avail = screen.availableGeometry()
+            if avail.width() > 0 and avail.height() > 0:
+                width = min(width, int(avail.width() * 0.95))
+                height = min(height, int(avail.height() * 0.9))
+        return width, height
 
     @staticmethod
     def qsettings() -> QSettings:
