@@ -8,12 +8,14 @@ connection (from a Profile). The code preview and the Run button both call
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from lfdesk.core.flow import Flow, load_flow
+from lfdesk.core.flow import FieldKind, Flow, load_flow
 from lfdesk.core.profiles import Profile
+from lfdesk.core.redact import REDACTED
 from lfdesk.core.request import ApiFlavour, Connection, RunRequest
 from lfdesk.core.tweaks import TweakSet
 
@@ -110,6 +112,51 @@ class Session:
         self.server_flow_id = other.server_flow_id
         self.tweaks = TweakSet(other.flow)
         self.tweaks.load(old, strict=False)
+
+    def apply_tweaks(
+        self, tweaks: Mapping[str, Any] | None, *, keep_secrets: bool = False
+    ) -> list[str]:
+        """Back to the flow's values, then ``tweaks`` applied (a preset, or a past run's):
+        what does not fit is left out and returned as problems, in words for the user.
+
+        A secret stored masked (``***``, as the run history keeps them) is not applied: the
+        value the session has now for that field is kept instead. With ``keep_secrets``
+        every secret typed in now stays unless ``tweaks`` sets that field (presets never
+        hold secret values, so picking one does not wipe an API key typed in).
+        """
+        secret = set(self.tweaks.secret_literals())
+        current = {(c, n): v for c, n, v in self.tweaks.items() if (c, n) in secret}
+        wanted: dict[str, Any] = {}
+        masked: list[tuple[str, str]] = []
+        for cid, fields in (tweaks or {}).items():
+            if not isinstance(fields, Mapping):
+                wanted[cid] = fields  # TweakSet.load reports it
+                continue
+            out: dict[str, Any] = {}
+            for name, value in fields.items():
+                if value == REDACTED and self._is_secret(cid, name):
+                    masked.append((cid, name))
+                    continue
+                out[name] = value
+            wanted[cid] = out
+        self.tweaks.clear()
+        problems = self.tweaks.load(wanted, strict=False)
+        for (cid, name), value in current.items():
+            given = isinstance(wanted.get(cid), Mapping) and name in wanted[cid]
+            if (cid, name) in masked or (keep_secrets and not given):
+                self.tweaks.set(cid, name, value)
+        if masked:
+            problems.append(
+                "secret values are not kept in the history, so these keep their current "
+                "value: " + ", ".join(f"{c}.{n}" for c, n in masked)
+            )
+        return problems
+
+    def _is_secret(self, component: str, name: str) -> bool:
+        if not self.flow.has_component(component):
+            return False
+        comp = self.flow.component(component)
+        return comp.has_field(name) and comp.field(name).kind is FieldKind.SECRET
 
     # --- what a run sends ---------------------------------------------------------------------
 

@@ -410,6 +410,16 @@ class TweakSet:
             for name, value in fields.items():
                 yield cid, name, value
 
+    def secret_literals(self) -> list[tuple[str, str]]:
+        """The (component id, field) of every secret set as a literal value (not as a global
+        variable): what must never be written to disk."""
+        return [
+            (cid, name)
+            for cid, name, value in self.items()
+            if self.flow.component(cid).field(name).kind is FieldKind.SECRET
+            and not isinstance(value, GlobalVariable)
+        ]
+
     def to_json(self) -> dict[str, dict[str, Any]]:
         """The `tweaks` object: only valid values that differ from the flow's own."""
         return {
@@ -473,10 +483,10 @@ def save_preset(path: str | Path, tweaks: TweakSet) -> list[str]:
     """
     p = Path(path)
     data: dict[str, dict[str, Any]] = {}
+    secret = set(tweaks.secret_literals())
     omitted: list[str] = []
     for cid, name, value in tweaks.items():
-        fld = tweaks.flow.component(cid).field(name)
-        if fld.kind is FieldKind.SECRET and not isinstance(value, GlobalVariable):
+        if (cid, name) in secret:
             omitted.append(f"{cid}.{name}")
             continue
         data.setdefault(cid, {})[name] = to_json_value(value)

@@ -2,7 +2,8 @@
 
 ``RunController`` runs one flow request at a time (a new run cancels the previous one;
 ``stop()`` cancels at once). ``ConnectionController`` probes servers, lists and fetches
-flows, uploads files and reads or writes tokens. Every failure becomes one readable message
+flows, uploads files and reads or writes tokens. ``HistoryController`` records every run in
+the run history and reads it back, in worker threads. Every failure becomes one readable message
 (the LangflowError's message and hint); a traceback only ever goes to the log.
 """
 
@@ -12,8 +13,10 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+import threading
+import time
+from collections.abc import Callable, Collection, Coroutine
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -30,6 +33,7 @@ from lfdesk.core.api import (
     StreamEvent,
 )
 from lfdesk.core.flow import Flow
+from lfdesk.core.history import HistoryEntry, HistoryError, PartialAnswer, RunHistory, Status
 from lfdesk.core.profiles import Profile
 from lfdesk.core.request import Connection, RunRequest
 from lfdesk.core.secrets import TokenStore, redact
@@ -174,6 +178,8 @@ class RunController(_TaskOwner):
         self._client_factory: ClientFactory = client_factory or LangflowClient
         self._generation = 0
         self.state = "idle"
+        self.request: RunRequest | None = None  # the run started last (for the history)
+        self.profile: Profile | None = None
 
     def _set_state(self, state: str) -> None:
         self.state = state
@@ -197,6 +203,7 @@ class RunController(_TaskOwner):
         gen = self._generation
         if verify is None:
             verify = tls_verify_for(profile)
+        self.request, self.profile = request, profile
         self.started.emit()
         self._set_state("running")
         return self._spawn("run", self._run(gen, request, token, profile, verify))
@@ -458,3 +465,215 @@ class ConnectionController(_TaskOwner):
             )
 
         return self._spawn("backend", self._guard("token", body))
+
+
+SecretFields = Callable[[], Collection[tuple[str, str]]]
+
+
+@dataclass
+class _RunInFlight:
+    """A run the history has not recorded yet."""
+
+    request: RunRequest
+    profile: str | None
+    secret_fields: tuple[tuple[str, str], ...]
+    partial: PartialAnswer = field(default_factory=lambda: PartialAnswer(time.monotonic()))
+
+
+class HistoryController(_TaskOwner):
+    """Keeps the run history: records each run a RunController makes (finished, failed or
+    stopped) and lists, deletes and clears runs, all in worker threads.
+
+    Signals: ``recorded(object)`` (the new HistoryEntry), ``listed(object)``
+    (list[HistoryEntry], the answer to ``refresh``), ``deleted(int)`` (an entry id),
+    ``cleared()``, ``warning(str)`` (the file had to be replaced), ``failed(str)``.
+    """
+
+    recorded = Signal(object)
+    listed = Signal(object)
+    deleted = Signal(int)
+    cleared = Signal()
+    warning = Signal(str)
+    failed = Signal(str)
+
+    def __init__(self, history: RunHistory, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.history = history
+        self._write_lock: asyncio.Lock | None = None  # keeps records in the order they came
+        self._records = 0
+        self._unwritten: dict[int, tuple[RunRequest, dict[str, Any]]] = {}
+        self._unwritten_lock = threading.Lock()
+        self._run: _RunInFlight | None = None
+        self._secret_fields: SecretFields = tuple
+
+    def watch(self, runs: RunController, secret_fields: SecretFields | None = None) -> None:
+        """Record every run ``runs`` makes. ``secret_fields`` names, when a run starts, the
+        (component, field) tweaks whose values are secrets (stored as ``***``)."""
+        if secret_fields is not None:
+            self._secret_fields = secret_fields
+        runs.started.connect(lambda: self._run_started(runs))
+        runs.event.connect(self._run_event)
+        runs.finished.connect(self._run_finished)
+        runs.failed.connect(self._run_failed)
+        runs.stateChanged.connect(self._run_state)
+
+    # --- following a run ---------------------------------------------------------------------
+
+    def _run_started(self, runs: RunController) -> None:
+        if self._run is not None:  # replaced by a new run before it ended
+            self._record_partial("stopped", "")
+        if runs.request is None:
+            return
+        self._run = _RunInFlight(
+            runs.request,
+            runs.profile.name if runs.profile is not None else None,
+            tuple(self._secret_fields()),
+        )
+
+    def _run_event(self, event: object) -> None:
+        if self._run is not None:
+            self._run.partial.add(event)  # type: ignore[arg-type]
+
+    def _run_finished(self, outcome: object) -> None:
+        run, self._run = self._run, None
+        if not isinstance(outcome, RunOutcome):
+            return
+        usage = outcome.stats.usage
+        self.record(
+            outcome.request,
+            status="ok",
+            answer=outcome.result.text if outcome.result is not None else "",
+            ttft=outcome.stats.ttft,
+            total=outcome.stats.total,
+            tokens_in=usage.input_tokens if usage else None,
+            tokens_out=usage.output_tokens if usage else None,
+            profile=run.profile if run else None,
+            secret_fields=run.secret_fields if run else (),
+        )
+
+    def _run_failed(self, message: str) -> None:
+        self._record_partial("error", message)
+
+    def _run_state(self, state: str) -> None:
+        if state == "stopped":
+            self._record_partial("stopped", "")
+
+    def _record_partial(self, status: Status, error: str) -> None:
+        run, self._run = self._run, None
+        if run is None:
+            return
+        self.record(
+            run.request,
+            status=status,
+            answer=run.partial.text,
+            error=error,
+            ttft=run.partial.ttft,
+            total=run.partial.elapsed(),
+            profile=run.profile,
+            secret_fields=run.secret_fields,
+        )
+
+    # --- operations --------------------------------------------------------------------------
+
+    def _emit(self, signal: Any, *args: Any) -> None:
+        if shiboken6.isValid(self):  # a worker may finish after the window is gone
+            signal.emit(*args)
+
+    def _warn(self) -> None:
+        warning = self.history.take_warning()
+        if warning:
+            self._emit(self.warning, warning)
+
+    async def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if self._write_lock is None:
+            self._write_lock = asyncio.Lock()
+        async with self._write_lock:
+            return await asyncio.to_thread(fn, *args, **kwargs)
+
+    def record(self, request: RunRequest, **fields: Any) -> asyncio.Task[Any]:
+        """Store one run (``RunHistory.record``'s keywords); ``recorded`` tells when it is."""
+        self._records += 1
+        key = self._records
+        with self._unwritten_lock:
+            self._unwritten[key] = (request, fields)
+
+        async def body() -> None:
+            try:
+                entry_id = await self._call(self._write, key)
+                entry = None if entry_id is None else await self._call(self.history.get, entry_id)
+            except HistoryError as exc:
+                self._emit(self.failed, str(exc))
+                return
+            self._warn()
+            if entry is not None:
+                self._emit(self.recorded, entry)
+
+        return self._spawn(f"record:{key}", body())
+
+    def _write(self, key: int) -> int | None:
+        """Write one queued record, once (from a worker thread, or from ``close``)."""
+        with self._unwritten_lock:
+            queued = self._unwritten.pop(key, None)
+        if queued is None:
+            return None
+        request, fields = queued
+        return self.history.record(request, **fields)
+
+    def close(self) -> None:
+        """At shutdown: stop the tasks, but write the runs still queued (a run stopped by
+        closing the window among them) right here; each takes a millisecond or so."""
+        self.cancel_all()
+        with self._unwritten_lock:
+            keys = sorted(self._unwritten)
+        for key in keys:
+            try:
+                self._write(key)
+            except HistoryError as exc:
+                log.warning("a run was not recorded: %s", exc)
+        self.history.close()
+
+    def refresh(
+        self, search: str | None = None, flow_id: str | None = None, limit: int = 200
+    ) -> asyncio.Task[Any]:
+        """List the newest runs (matching ``search``); the answer comes as ``listed``."""
+
+        async def body() -> None:
+            try:
+                entries: list[HistoryEntry] = await self._call(
+                    self.history.list, flow_id=flow_id, limit=limit, search=search
+                )
+            except HistoryError as exc:
+                self._emit(self.failed, str(exc))
+                return
+            self._warn()
+            self._emit(self.listed, entries)
+
+        return self._spawn("list", body())
+
+    def delete(self, entry_id: int) -> asyncio.Task[Any]:
+        async def body() -> None:
+            try:
+                await self._call(self.history.delete, entry_id)
+            except HistoryError as exc:
+                self._emit(self.failed, str(exc))
+                return
+            self._emit(self.deleted, entry_id)
+
+        return self._spawn(f"delete:{entry_id}", body())
+
+    def clear(self) -> asyncio.Task[Any]:
+        async def body() -> None:
+            try:
+                await self._call(self.history.clear)
+            except HistoryError as exc:
+                self._emit(self.failed, str(exc))
+                return
+            self._emit(self.cleared)
+
+        return self._spawn("clear", body())
+
+    async def drain(self) -> None:
+        """Wait until every record, list, delete and clear started so far is done."""
+        tasks = [t for t in self._tasks.values() if not t.done()]
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)

@@ -418,6 +418,38 @@ def _badge_eye(p: QPainter, r: QRectF) -> None:
     p.drawEllipse(r.center(), w * 0.12, w * 0.12)
 
 
+OK_COLOR = QColor("#2e9a5e")
+STOPPED_COLOR = QColor("#8a8f98")
+
+
+def _badge_ok(p: QPainter, r: QRectF) -> None:
+    w = r.width()
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(OK_COLOR)
+    p.drawEllipse(r.center(), w * 0.44, w * 0.44)
+    pen = QPen(QColor("white"))
+    pen.setWidthF(max(1.4, w * 0.12))
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    p.setPen(pen)
+    path = QPainterPath()
+    path.moveTo(r.left() + w * 0.29, r.top() + w * 0.52)
+    path.lineTo(r.left() + w * 0.44, r.top() + w * 0.67)
+    path.lineTo(r.left() + w * 0.72, r.top() + w * 0.36)
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    p.drawPath(path)
+
+
+def _badge_stopped(p: QPainter, r: QRectF) -> None:
+    w = r.width()
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(STOPPED_COLOR)
+    p.drawEllipse(r.center(), w * 0.44, w * 0.44)
+    p.setBrush(QColor("white"))
+    side = w * 0.32
+    p.drawRect(QRectF(r.center().x() - side / 2, r.center().y() - side / 2, side, side))
+
+
 def _badge_blank(p: QPainter, r: QRectF) -> None:
     """Nothing: keeps the names of fields without a badge aligned with the others."""
 
@@ -430,11 +462,14 @@ _BADGES: dict[str, Painter] = {
     "locked": _badge_locked,
     "reset": _badge_reset,
     "eye": _badge_eye,
+    "ok": _badge_ok,
+    "stopped": _badge_stopped,
 }
 
 
 def badge_icon(kind: str) -> QIcon:
-    """A small state mark: "changed", "exposed", "locked" or "invalid" (also "reset", "eye").
+    """A small state mark: "changed", "exposed", "locked" or "invalid" (also "reset", "eye",
+    and the run states "ok" and "stopped").
 
     An unknown kind gives an empty icon.
     """
@@ -445,3 +480,8 @@ def badge_icon(kind: str) -> QIcon:
     icon = _make_icon(paint) if paint is not None else QIcon()
     _BADGE_CACHE[kind] = icon
     return icon
+
+
+def status_icon(status: str) -> QIcon:
+    """The mark of a run's end: "ok" (green tick), "error" (red !), "stopped" (grey square)."""
+    return badge_icon({"ok": "ok", "stopped": "stopped"}.get(status, "invalid"))

@@ -19,6 +19,7 @@ from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
+    QGuiApplication,
     QKeySequence,
     QPalette,
 )
@@ -27,25 +28,31 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMessageBox,
     QSizePolicy,
     QSplitter,
+    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from lfdesk import __version__
-from lfdesk.core import paths
+from lfdesk.core import codegen, paths
 from lfdesk.core.api import ServerInfo
 from lfdesk.core.flow import FlowError, parse_flow_bytes
+from lfdesk.core.history import HistoryEntry, RunHistory
+from lfdesk.core.presets import PresetLibrary, check_name
 from lfdesk.core.profiles import Profile, ProfileError, ProfileStore
+from lfdesk.core.request import RequestError
 from lfdesk.core.secrets import TokenStore
 from lfdesk.core.session import Session
 from lfdesk.core.settings import Settings, load_settings, save_settings
-from lfdesk.core.tweaks import PresetError, load_preset, save_preset
+from lfdesk.core.tweaks import PresetError, TweakError, load_preset, save_preset
 from lfdesk.ui.chatpane import ChatPane
 from lfdesk.ui.codepreview import CodePreview
 from lfdesk.ui.connections import ConnectionsDialog
@@ -55,19 +62,26 @@ from lfdesk.ui.controllers import (
     ConnectionController,
     ConnectionReport,
     FetchedFlow,
+    HistoryController,
     RunController,
     RunOutcome,
 )
 from lfdesk.ui.flowpicker import FlowPickerDialog
 from lfdesk.ui.flowtree import FlowTree
 from lfdesk.ui.forms import ComponentForm
+from lfdesk.ui.historypane import HistoryPane
 from lfdesk.ui.icons import INVALID_COLOR, flow_icon
+from lfdesk.ui.presetmanager import PresetManagerDialog
 
 log = logging.getLogger(__name__)
 
 SAMPLE_NAME = "sample.flow.json"
 PREVIEW_DELAY_MS = 120  # typing in the chat input re-renders the preview after a pause
 ADD_CONNECTION = "__add__"
+PRESET_DEFAULTS = ""  # the preset combo's "(flow defaults)"
+PRESET_SAVE = "\x00save"  # item data of "Save current as…" (never a preset file name)
+PRESET_MANAGE = "\x00manage"
+DEFAULTS_LABEL = "(flow defaults)"
 
 
 def sample_flow_bytes() -> bytes:
@@ -137,6 +151,7 @@ class MainWindow(QMainWindow):
         profiles: ProfileStore | None = None,
         tokens: TokenStore | None = None,
         client_factory: ClientFactory | None = None,
+        history: RunHistory | None = None,
         persist: bool = True,
         parent: QWidget | None = None,
     ) -> None:
@@ -152,6 +167,10 @@ class MainWindow(QMainWindow):
         self.tokens = tokens if tokens is not None else TokenStore()
         self.run_ctrl = RunController(self.tokens, client_factory, self)
         self.conn = ConnectionController(self.tokens, client_factory, self)
+        self.history_ctrl = HistoryController(
+            history if history is not None else RunHistory(), self
+        )
+        self.history_ctrl.watch(self.run_ctrl, self._secret_fields)
         self.session: Session | None = None
         self.server_info: dict[str, ServerInfo] = {}
         self._server_errors: dict[str, str] = {}
@@ -159,6 +178,10 @@ class MainWindow(QMainWindow):
         self._picker: FlowPickerDialog | None = None
         self._fetch_mode = "open"
         self._inline_token: str | None = None
+        self._preset_input: QInputDialog | None = None
+        self._preset_manager: PresetManagerDialog | None = None
+        self._shown_preset = PRESET_DEFAULTS  # the preset last applied or saved
+        self._preset_applied: dict[str, Any] = {}  # the tweaks right after that
 
         self._build_widgets()
         self._build_actions()
@@ -174,6 +197,7 @@ class MainWindow(QMainWindow):
         self._preview_timer.timeout.connect(self.update_preview)
 
         self._apply_preview_settings()
+        self.history_ctrl.refresh()
         self.chat.set_history(self.settings.input_history)
         self.chat.set_raw_events_visible(self.settings.show_raw_events)
         self.reload_profiles(select=self.settings.last_profile)
@@ -210,7 +234,18 @@ class MainWindow(QMainWindow):
         self.main_splitter = QSplitter(Qt.Orientation.Vertical)
         self.main_splitter.setObjectName("mainSplitter")
         self.main_splitter.addWidget(self.top_splitter)
-        self.main_splitter.addWidget(self.chat)
+        # Chat and History share the wide, short band under the panes: a run list with its
+        # details side by side fits there; a side dock squeezed the tree and the code.
+        self.history_pane = HistoryPane()
+        self.history_pane.setObjectName("historyPane")
+        self.chat.title.hide()  # the tab says "Chat"
+        self.bottom_tabs = QTabWidget()
+        self.bottom_tabs.setObjectName("bottomTabs")
+        self.bottom_tabs.setDocumentMode(True)
+        self.bottom_tabs.addTab(self.chat, "Chat")
+        self.bottom_tabs.addTab(self.history_pane, "History")
+        self.bottom_tabs.setTabToolTip(1, "The runs made so far (Ctrl+H)")
+        self.main_splitter.addWidget(self.bottom_tabs)
         self.main_splitter.setStretchFactor(0, 3)
         self.main_splitter.setStretchFactor(1, 2)
         self.main_splitter.setSizes([600, 290])
@@ -307,6 +342,11 @@ class MainWindow(QMainWindow):
         self.act_raw.toggled.connect(self.chat.set_raw_events_visible)
         self.addAction(self.act_raw)
         self.act_about = self._action("&About lfdesk", self.show_about)
+        self.act_history = QAction("&History", self, checkable=True)
+        self.act_history.setShortcut(QKeySequence("Ctrl+H"))
+        self.act_history.setStatusTip("Show the runs made so far, or the chat again (Ctrl+H)")
+        self.act_history.toggled.connect(self.show_history)
+        self.addAction(self.act_history)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -332,6 +372,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.act_view_all)
         view_menu.addSeparator()
         view_menu.addAction(self.act_raw)
+        view_menu.addAction(self.act_history)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.act_about)
         self._fill_recent_menu()
@@ -360,6 +401,16 @@ class MainWindow(QMainWindow):
         self.profile_combo.setToolTip("The server runs go to")
         self.profile_combo.activated.connect(self._profile_activated)
         tb.addWidget(self.profile_combo)
+        tb.addWidget(QLabel("  Preset: "))
+        self.preset_combo = QComboBox()
+        self.preset_combo.setObjectName("presetCombo")
+        self.preset_combo.setMinimumContentsLength(16)
+        self.preset_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.preset_combo.setToolTip("Tweaks saved for this flow: pick one to apply it")
+        self.preset_combo.activated.connect(self._preset_activated)
+        tb.addWidget(self.preset_combo)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         tb.addWidget(spacer)
@@ -398,6 +449,19 @@ class MainWindow(QMainWindow):
         self.conn.failed.connect(self._conn_failed)
         self.conn.tokenState.connect(self._token_state_changed)
         self.conn.tokenFetched.connect(self._token_fetched)
+
+        self.bottom_tabs.currentChanged.connect(self._bottom_tab_changed)
+        self.history_ctrl.listed.connect(self.history_pane.set_entries)
+        self.history_ctrl.recorded.connect(self._history_recorded)
+        self.history_ctrl.deleted.connect(self.history_pane.remove_entry)
+        self.history_ctrl.cleared.connect(lambda: self.history_pane.set_entries([]))
+        self.history_ctrl.warning.connect(lambda text: self.show_banner(text, error=False))
+        self.history_ctrl.failed.connect(self.show_banner)
+        self.history_pane.searchChanged.connect(lambda text: self.history_ctrl.refresh(text))
+        self.history_pane.restoreRequested.connect(self.restore_run)
+        self.history_pane.copyCurlRequested.connect(self.copy_run_as_curl)
+        self.history_pane.deleteRequested.connect(self.history_ctrl.delete)
+        self.history_pane.clearRequested.connect(self.history_ctrl.clear)
 
     def _apply_preview_settings(self) -> None:
         """Put the saved language, stream and API choices into the preview (its signals
@@ -533,6 +597,7 @@ class MainWindow(QMainWindow):
         if first is not None and not self.tree.select_component(first.id):
             self.show_component(first.id)
         self.act_reload.setEnabled(session.source == "server")
+        self.reload_presets()
         self.update_title()
         self.update_preview()
         self.sessionChanged.emit()
@@ -649,6 +714,7 @@ class MainWindow(QMainWindow):
             if current:
                 self.show_component(current)
             self.update_preview()
+            self.reload_presets(keep=True)
             self.statusBar().showMessage("Reloaded from the server; tweaks kept.", 5000)
         else:
             self.set_session(new)
@@ -671,6 +737,16 @@ class MainWindow(QMainWindow):
     def on_tweak_changed(self, component_id: str, _field: str) -> None:
         self.tree.refresh_values(component_id)
         self.update_preview()
+        self._mark_preset_edited()
+
+    def _tweaks_replaced(self) -> None:
+        """After the whole TweakSet changed (a preset, a restored run): tree, form, preview."""
+        self.tree.refresh_values()
+        current = self.tree.current_component()
+        if current:
+            self.show_component(current)
+        self.update_preview()
+        self._mark_preset_edited()
 
     def update_preview(self) -> None:
         """Render the request Run would send now (the one function both use)."""
@@ -762,6 +838,7 @@ class MainWindow(QMainWindow):
             self.settings.add_input(text)
             self._apply_preview_settings()
         self.chat.set_history(self.settings.input_history)
+        self.show_history(False)  # the answer comes in the chat
         self.chat.begin_run(request.input_value or "")
         self.chat.set_placeholder(s.input_value)
         self.chat.clear_input()
@@ -903,15 +980,251 @@ class MainWindow(QMainWindow):
         except (PresetError, ValueError) as exc:
             self.show_banner(str(exc))
             return
-        self.tree.refresh_values()
-        current = self.tree.current_component()
-        if current:
-            self.show_component(current)
-        self.update_preview()
+        self._tweaks_replaced()
         if problems:
             self.show_banner("Some preset values were not applied: " + "; ".join(problems))
         else:
             self.statusBar().showMessage(f"Applied the preset {path}", 5000)
+
+    # --- the toolbar's preset picker ----------------------------------------------------------
+
+    def preset_library(self) -> PresetLibrary | None:
+        """Where the current flow's named presets are kept."""
+        s = self.session
+        return None if s is None else PresetLibrary.for_flow(s.flow_id, s.flow.name)
+
+    def reload_presets(self, select: str | None = None, *, keep: bool = False) -> None:
+        """Fill the preset combo for the current flow and show ``select`` (a preset name),
+        or the preset shown before when ``keep``. Otherwise (a new flow) the flow defaults."""
+        lib = self.preset_library()
+        if select is None and keep:
+            select = self._shown_preset
+        if select is None:
+            select = PRESET_DEFAULTS
+            self._preset_applied = self.session.tweaks.to_json() if self.session else {}
+        names = lib.names() if lib is not None else []
+        combo = self.preset_combo
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem(DEFAULTS_LABEL, PRESET_DEFAULTS)
+        combo.setItemData(0, "The flow's own values: no tweaks", Qt.ItemDataRole.ToolTipRole)
+        for name in names:
+            combo.addItem(name, name)
+        combo.insertSeparator(combo.count())
+        combo.addItem("Save current as…", PRESET_SAVE)
+        combo.addItem("Manage…", PRESET_MANAGE)
+        index = max(combo.findData(select), 0)  # a preset gone: the defaults, marked edited
+        combo.setCurrentIndex(index)
+        self._shown_preset = combo.itemData(index)
+        combo.setEnabled(lib is not None)
+        combo.blockSignals(False)
+        self._mark_preset_edited()
+
+    def current_preset(self) -> str | None:
+        """The preset picked in the toolbar (None for the flow defaults)."""
+        data = self.preset_combo.currentData()
+        return data if isinstance(data, str) and data and not data.startswith("\x00") else None
+
+    def _preset_activated(self, index: int) -> None:
+        data = self.preset_combo.itemData(index)
+        if data == PRESET_SAVE:
+            self._back_to_shown_preset()
+            self.ask_preset_name()
+        elif data == PRESET_MANAGE:
+            self._back_to_shown_preset()
+            self.open_preset_manager()
+        elif isinstance(data, str):
+            self.apply_preset(data or None)
+
+    def _back_to_shown_preset(self) -> None:
+        index = self.preset_combo.findData(self._shown_preset)
+        self.preset_combo.setCurrentIndex(max(index, 0))
+
+    def apply_preset(self, name: str | None) -> bool:
+        """Reset the tweaks, then apply the preset ``name`` (None: just the flow defaults)."""
+        s, lib = self.session, self.preset_library()
+        if s is None or lib is None:
+            return False
+        data: dict[str, Any] = {}
+        if name is not None:
+            try:
+                data = lib.load(name)
+            except PresetError as exc:
+                self.show_banner(str(exc))
+                self.reload_presets(self._shown_preset)
+                return False
+        try:
+            problems = s.apply_tweaks(data, keep_secrets=True)
+        except TweakError as exc:
+            self.show_banner(str(exc))
+            return False
+        self._preset_applied = s.tweaks.to_json()
+        self.reload_presets(name or PRESET_DEFAULTS)
+        self._tweaks_replaced()
+        if problems:
+            self.show_banner(
+                f"Some values of the preset “{name}” were not applied: " + "; ".join(problems)
+            )
+        else:
+            self.banner.hide()
+            shown = f"the preset “{name}”" if name else "the flow's own values"
+            self.statusBar().showMessage(f"Applied {shown}.", 5000)
+        return True
+
+    def ask_preset_name(self) -> None:
+        """Ask (non-modally) a name to save the current tweaks under."""
+        if self.session is None:
+            return
+        dialog = QInputDialog(self)
+        dialog.setObjectName("presetNameDialog")
+        dialog.setWindowTitle("Save preset")
+        dialog.setLabelText(
+            f"Save the current tweaks of “{self.session.flow.name}” as a preset named:\n"
+            "(secret values are never written to a preset)"
+        )
+        dialog.setTextEchoMode(QLineEdit.EchoMode.Normal)
+        dialog.setTextValue(self.current_preset() or "")
+        dialog.setOkButtonText("Save")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.textValueSelected.connect(self.save_named_preset)
+        self._preset_input = dialog
+        dialog.open()
+
+    def save_named_preset(self, name: str) -> bool:
+        """Save the current tweaks as the preset ``name`` of this flow (replacing one of that
+        name) and show it as the current preset."""
+        s, lib = self.session, self.preset_library()
+        if s is None or lib is None:
+            return False
+        try:
+            name = check_name(name)
+            existed = lib.exists(name)
+            omitted = lib.save(name, s.tweaks)
+        except PresetError as exc:
+            self.show_banner(str(exc))
+            return False
+        self._preset_applied = s.tweaks.to_json()
+        self.reload_presets(name)
+        note = f" Secrets left out: {', '.join(omitted)}." if omitted else ""
+        verb = "Replaced" if existed else "Saved"
+        self.statusBar().showMessage(f"{verb} the preset “{name}”.{note}", 8000)
+        return True
+
+    def open_preset_manager(self) -> None:
+        s, lib = self.session, self.preset_library()
+        if s is None or lib is None:
+            return
+        if self._preset_manager is not None:
+            self._preset_manager.close()
+        dialog = PresetManagerDialog(lib, s.flow.name, self, current=self.current_preset())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.presetRenamed.connect(lambda old, new: self._presets_managed(dialog, (old, new)))
+        dialog.presetDeleted.connect(lambda _name: self._presets_managed(dialog, None))
+        dialog.destroyed.connect(lambda *_: setattr(self, "_preset_manager", None))
+        self._preset_manager = dialog
+        dialog.open()
+
+    def _presets_managed(
+        self, dialog: PresetManagerDialog, renamed: tuple[str, str] | None
+    ) -> None:
+        if renamed is not None and renamed[0] == self._shown_preset:
+            self._shown_preset = renamed[1]  # the preset shown was renamed: follow it
+        elif self._shown_preset not in ("", *dialog.library.names()):
+            self._preset_applied = {}  # deleted: the tweaks stay, the defaults read "edited"
+        self.reload_presets(keep=True)
+
+    def _mark_preset_edited(self) -> None:
+        """Say in the combo when the tweaks no longer match the preset picked."""
+        combo = self.preset_combo
+        index = combo.currentIndex()
+        data = combo.itemData(index)
+        if index < 0 or not isinstance(data, str) or data.startswith("\x00"):
+            return
+        s = self.session
+        edited = s is not None and s.tweaks.to_json() != (self._preset_applied or {})
+        if not edited:
+            text = data or DEFAULTS_LABEL
+        else:
+            text = f"{data} (edited)" if data else "(flow defaults, edited)"
+        if combo.itemText(index) != text:
+            combo.setItemText(index, text)
+        combo.setToolTip(
+            "The tweaks were changed since this preset was picked: “Save current as…” keeps "
+            "them" if edited else "Tweaks saved for this flow: pick one to apply it"
+        )
+
+    # --- run history --------------------------------------------------------------------------
+
+    def _secret_fields(self) -> list[tuple[str, str]]:
+        return self.session.tweaks.secret_literals() if self.session is not None else []
+
+    def _history_recorded(self, entry: object) -> None:
+        if not isinstance(entry, HistoryEntry):
+            return
+        search = self.history_pane.search_text()
+        if search:
+            self.history_ctrl.refresh(search)
+        else:
+            self.history_pane.add_entry(entry)
+
+    def show_history(self, on: bool = True) -> None:
+        """Show the History tab (or, with ``on`` False, the chat)."""
+        self.bottom_tabs.setCurrentWidget(self.history_pane if on else self.chat)
+        if on:
+            self.history_pane.search.setFocus()
+
+    def _bottom_tab_changed(self, _index: int) -> None:
+        on = self.bottom_tabs.currentWidget() is self.history_pane
+        if self.act_history.isChecked() != on:
+            self.act_history.blockSignals(True)
+            self.act_history.setChecked(on)
+            self.act_history.blockSignals(False)
+
+    def restore_run(self, entry: object) -> bool:
+        """Put a past run's message and tweaks back into the current flow (the same flow)."""
+        s = self.session
+        if s is None or not isinstance(entry, HistoryEntry):
+            return False
+        if not entry.same_flow(s.flow_id, s.flow_ref, s.flow.name):
+            self.show_banner(
+                f"That run was of the flow “{entry.flow_name or entry.flow_ref}”, and "
+                f"“{s.flow.name}” is open. Open that flow, then press Restore again.",
+                error=False,
+            )
+            return False
+        try:
+            problems = s.apply_tweaks(entry.tweaks())
+        except TweakError as exc:
+            self.show_banner(f"The run's tweaks could not be restored: {exc}")
+            return False
+        self.chat.set_input_text(entry.input_value or "")
+        self._tweaks_replaced()
+        when = f"{entry.when:%Y-%m-%d %H:%M:%S}"
+        if problems:
+            self.show_banner(
+                f"Restored the run of {when}, except: " + "; ".join(problems), error=False
+            )
+        else:
+            self.banner.hide()
+            self.statusBar().showMessage(f"Restored the message and tweaks of {when}.", 6000)
+        self.show_history(False)  # the message is back in the chat input, ready to send
+        self.chat.input.setFocus()
+        return True
+
+    def copy_run_as_curl(self, entry: object) -> str | None:
+        """Copy a past run as a curl command (the token comes from $LANGFLOW_API_KEY)."""
+        if not isinstance(entry, HistoryEntry):
+            return None
+        try:
+            text = codegen.get("curl").render(entry.to_request())
+        except (RequestError, ValueError) as exc:
+            self.show_banner(f"That run cannot be turned into a curl command: {exc}")
+            return None
+        QGuiApplication.clipboard().setText(text)
+        self.statusBar().showMessage(
+            "Copied the run as a curl command (it reads the token from $LANGFLOW_API_KEY).", 6000
+        )
+        return text
 
     # --- help ---------------------------------------------------------------------------------
 
@@ -1005,6 +1318,7 @@ class MainWindow(QMainWindow):
         self.run_ctrl.stop()
         self.run_ctrl.cancel_all()
         self.conn.cancel_all()
+        self.history_ctrl.close()  # after run_ctrl.stop(): a run stopped here is kept
         if self.persist:
             self.save_window_state()
             self.save_settings()

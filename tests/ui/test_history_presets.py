@@ -1,0 +1,427 @@
+"""The History dock and the toolbar's preset picker, in the real window against the replay
+server: runs are recorded (finished, failed, stopped), restored, copied as curl, deleted;
+presets are saved, switched and managed, and never hold a secret."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+from replay_server import API_KEY, STREAM_ANSWER, ReplayServer
+
+from lfdesk.core import paths
+from lfdesk.core.history import HistoryEntry, RunHistory
+from lfdesk.core.profiles import Profile, ProfileStore
+from lfdesk.core.request import Connection, RunRequest
+from lfdesk.core.settings import Settings
+from lfdesk.ui.historypane import HistoryModel
+from lfdesk.ui.mainwindow import DEFAULTS_LABEL, PRESET_MANAGE, PRESET_SAVE, MainWindow
+
+DATA = Path(__file__).parents[1] / "data"
+OPENAI = "OpenAIModelComponent-44DEX"
+SAMPLE_ID = "1a775cc2-f37c-4f5a-890d-bead1a2842ce"
+pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+
+
+@pytest.fixture
+def make_window(qtbot, qloop, memory_tokens):
+    made: list[MainWindow] = []
+
+    def make() -> MainWindow:
+        w = MainWindow(
+            settings=Settings(), profiles=ProfileStore(), tokens=memory_tokens, persist=False
+        )
+        qtbot.addWidget(w)
+        w.resize(1400, 900)
+        w.show()
+        qtbot.waitExposed(w)
+        w.restore_last()
+        made.append(w)
+        return w
+
+    yield make
+    for w in made:
+        w.shutdown()
+
+
+@pytest.fixture
+def window(make_window) -> MainWindow:
+    return make_window()
+
+
+def connect(w: MainWindow, base_url: str, memory_tokens, name: str = "replay") -> None:
+    w.profiles.add(Profile(name, base_url=base_url), replace=True)
+    w.reload_profiles(select=name)
+    memory_tokens.set(name, API_KEY)
+
+
+def set_temperature(w: MainWindow, value: float) -> None:
+    w.tree.select_component(OPENAI)
+    editor = w.form.field_editor("temperature")
+    editor.spin.setValue(value)  # type: ignore[union-attr]
+
+
+def temperature_shown(w: MainWindow) -> float:
+    w.tree.select_component(OPENAI)
+    return float(w.form.field_editor("temperature").spin.value())  # type: ignore[union-attr]
+
+
+def settle(qtbot, w: MainWindow) -> None:
+    qtbot.waitUntil(lambda: not w.preview.is_pending() and not w._preview_timer.isActive())
+    qtbot.wait(80)
+
+
+def run_and_wait(qtbot, w: MainWindow, text: str, entries: int) -> HistoryEntry:
+    assert w.run(text) is True
+    qtbot.waitUntil(lambda: w.run_ctrl.state in ("done", "failed"), timeout=5000)
+    qtbot.waitUntil(lambda: len(w.history_pane.entries()) == entries, timeout=5000)
+    return w.history_pane.entries()[0]
+
+
+# --- history ---------------------------------------------------------------------------------
+
+
+def test_a_run_lands_in_the_history(window, qtbot, replay_server, memory_tokens, artifacts_dir) -> None:
+    # two older runs, so the list shows each kind of ending
+    history = window.history_ctrl.history
+    older = RunRequest(flow_ref="echo-chat", flow_id=SAMPLE_ID, flow_name="Sample: Echo Chat")
+    history.record(older.with_(input_value="is anyone there?"), status="error",
+                   error="Cannot reach http://127.0.0.1:9", total=0.01, created=1_700_000_000)
+    history.record(older.with_(input_value="write me a very long poem about the sea and the sky"),
+                   status="stopped", answer="The sea", ttft=0.4, total=2.5)
+    window.history_ctrl.refresh()
+    qtbot.waitUntil(lambda: len(window.history_pane.entries()) == 2)
+    connect(window, replay_server.base_url, memory_tokens)
+    set_temperature(window, 0.7)
+    entry = run_and_wait(qtbot, window, "stream me", 3)
+    assert window.run_ctrl.state == "done"
+    assert entry.status == "ok"
+    assert entry.answer == STREAM_ANSWER
+    assert entry.input_value == "stream me"
+    assert entry.profile == "replay"
+    assert entry.flow_id == SAMPLE_ID
+    assert entry.tweaks() == {OPENAI: {"temperature": 0.7}}
+    assert entry.total is not None and entry.ttft is not None
+    assert json.loads(entry.body_json) == replay_server.requests[-1].body  # what was sent
+    # View > History (Ctrl+H) shows it; selecting it shows the details
+    assert not window.history_pane.isVisible()
+    window.tree.setFocus()
+    QTest.keyClick(window, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(window.history_pane.isVisible)
+    assert window.act_history.isChecked() and not window.chat.isVisible()
+    assert window.act_history in window.menuBar().actions()[3].menu().actions()
+    pane = window.history_pane
+    assert pane.select_entry(entry.id)
+    assert pane.answer_view.toPlainText() == STREAM_ANSWER
+    assert '"temperature": 0.7' in pane.request_view.toPlainText()
+    assert "/api/v1/run/echo-chat?stream=true" in pane.request_view.toPlainText()
+    assert "finished" in pane.summary.text() and "first token" in pane.summary.text()
+    model = pane.model
+    assert model.index(0, 1).data() == "Sample: Echo Chat"
+    assert model.index(0, 2).data() == "stream me"
+    assert model.index(0, 3).data().endswith(" s")
+    stored = b"".join(p.read_bytes() for p in paths.data_dir().glob("history.sqlite3*"))
+    assert b"stream me" in stored and API_KEY.encode() not in stored  # never the token
+    settle(qtbot, window)
+    window.grab().save(str(artifacts_dir / "history-pane.png"))
+    # Ctrl+H again: back to the chat
+    QTest.keyClick(window, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
+    assert window.chat.isVisible() and not window.act_history.isChecked()
+
+
+def test_failed_and_stopped_runs_are_recorded(window, qtbot, memory_tokens, artifacts_dir) -> None:
+    connect(window, "http://127.0.0.1:9", memory_tokens, "dead")
+    entry = run_and_wait(qtbot, window, "anyone there?", 1)
+    assert entry.status == "error"
+    assert "127.0.0.1:9" in entry.error
+    assert entry.input_value == "anyone there?"
+    window.show_history()
+    window.history_pane.select_entry(entry.id)
+    assert window.history_pane.tabs.currentIndex() == 2  # the error tab
+    assert "127.0.0.1:9" in window.history_pane.error_view.toPlainText()
+    window.history_pane.grab().save(str(artifacts_dir / "history-pane-error.png"))
+
+    slow = ReplayServer(pause=0.05).start()
+    try:
+        connect(window, slow.base_url, memory_tokens, "slow")
+        assert window.run("stream me")
+        qtbot.waitUntil(lambda: bool(window.chat.raw_lines()), timeout=5000)
+        window.act_stop.trigger()
+        qtbot.waitUntil(lambda: len(window.history_pane.entries()) == 2, timeout=5000)
+    finally:
+        slow.stop()
+    stopped = window.history_pane.entries()[0]
+    assert stopped.status == "stopped"
+    assert stopped.total is not None and stopped.total > 0
+    assert stopped.profile == "slow"
+    window.history_pane.select_entry(stopped.id)
+    window.history_pane.tabs.setCurrentIndex(1)
+    window.history_pane.grab().save(str(artifacts_dir / "history-pane-stopped-request.png"))
+
+
+def test_a_run_cut_by_closing_the_window_is_kept(window, qtbot, memory_tokens) -> None:
+    slow = ReplayServer(pause=0.05).start()
+    try:
+        connect(window, slow.base_url, memory_tokens, "slow")
+        assert window.run("stream me")
+        qtbot.waitUntil(lambda: bool(window.chat.raw_lines()), timeout=5000)
+        window.close()
+    finally:
+        slow.stop()
+    h = RunHistory()
+    assert [(e.status, e.input_value) for e in h.list()] == [("stopped", "stream me")]
+    h.close()
+
+
+def test_restore_brings_back_input_and_tweaks(window, qtbot, replay_server, memory_tokens) -> None:
+    connect(window, replay_server.base_url, memory_tokens)
+    set_temperature(window, 0.7)
+    entry = run_and_wait(qtbot, window, "stream me", 1)
+    set_temperature(window, 0.2)
+    window.chat.set_input_text("something else")
+    assert window.session.tweaks.to_json() == {OPENAI: {"temperature": 0.2}}
+    window.show_history()
+    window.history_pane.select_entry(entry.id)
+    window.history_pane.restore_button.click()
+    assert window.session.tweaks.to_json() == {OPENAI: {"temperature": 0.7}}
+    assert window.chat.input_text() == "stream me"
+    assert window.chat.isVisible()  # back on the chat tab, ready to send
+    assert temperature_shown(window) == pytest.approx(0.7)  # the form shows it
+    settle(qtbot, window)
+    assert '"temperature": 0.7' in window.preview.text()
+    assert not window.banner.isVisible()
+
+
+def test_restore_of_another_flow_says_so(window, qtbot) -> None:
+    history = window.history_ctrl.history
+    other = RunRequest(
+        connection=Connection(), flow_ref="rag", flow_id="0000-other", flow_name="Vector RAG",
+        input_value="hi", tweaks={"X-1": {"a": 1}},
+    )
+    entry = history.get(history.record(other, status="ok"))
+    assert window.restore_run(entry) is False
+    assert "Vector RAG" in window.banner.text() and "Open that flow" in window.banner.text()
+    assert window.session.tweaks.to_json() == {}
+
+
+def test_copy_as_curl(window, qtbot, replay_server, memory_tokens) -> None:
+    connect(window, replay_server.base_url, memory_tokens)
+    set_temperature(window, 0.7)
+    entry = run_and_wait(qtbot, window, "stream me", 1)
+    QGuiApplication.clipboard().clear()
+    window.show_history()
+    window.history_pane.select_entry(entry.id)
+    window.history_pane.curl_button.click()
+    text = QGuiApplication.clipboard().text()
+    assert text.startswith("#!") or text.lstrip().startswith("curl") or "curl " in text
+    assert "curl" in text
+    assert f"{replay_server.base_url}/api/v1/run/echo-chat?stream=true" in text
+    assert '"temperature": 0.7' in text
+    assert "stream me" in text
+    assert API_KEY not in text and "LANGFLOW_API_KEY" in text
+
+
+def test_search_delete_and_clear(window, qtbot) -> None:
+    history = window.history_ctrl.history
+    for text in ("apples", "bananas", "cherries"):
+        history.record(RunRequest(flow_ref="echo-chat", flow_name="Echo", input_value=text), status="ok")
+    window.history_ctrl.refresh()
+    pane = window.history_pane
+    qtbot.waitUntil(lambda: len(pane.entries()) == 3)
+    pane.search.setText("an")
+    qtbot.waitUntil(lambda: [e.input_value for e in pane.entries()] == ["bananas"], timeout=3000)
+    pane.search.setText("zzz")
+    qtbot.waitUntil(lambda: pane.entries() == [], timeout=3000)
+    assert pane.empty_label.isVisibleTo(pane) and "zzz" in pane.empty_label.text()
+    pane.search.clear()
+    qtbot.waitUntil(lambda: len(pane.entries()) == 3, timeout=3000)
+    pane.select_entry(pane.entries()[0].id)
+    pane.delete_button.click()
+    qtbot.waitUntil(lambda: [e.input_value for e in pane.entries()] == ["bananas", "apples"])
+    assert history.count() == 2
+    # Clear all asks inline first; Cancel keeps everything
+    pane.clear_button.click()
+    assert pane.confirm.isVisibleTo(pane)
+    pane.confirm_no.click()
+    assert not pane.confirm.isVisibleTo(pane) and history.count() == 2
+    pane.clear_button.click()
+    pane.confirm_yes.click()
+    qtbot.waitUntil(lambda: pane.entries() == [])
+    assert history.count() == 0
+    assert not QApplication.activeModalWidget()
+
+
+def test_history_survives_a_restart(make_window, qtbot) -> None:
+    first = make_window()
+    first.history_ctrl.history.record(RunRequest(flow_ref="echo-chat", input_value="kept"), status="ok")
+    first.shutdown()
+    second = make_window()
+    qtbot.waitUntil(lambda: [e.input_value for e in second.history_pane.entries()] == ["kept"])
+
+
+def test_a_damaged_history_is_replaced_with_a_note(make_window, qtbot) -> None:
+    (paths.data_dir() / "history.sqlite3").write_bytes(b"garbage" * 500)
+    w = make_window()
+    qtbot.waitUntil(lambda: "could not be read" in w.banner.text(), timeout=3000)
+    assert list(paths.data_dir().glob("history.sqlite3.corrupt-*"))
+
+
+def test_history_model_is_sound(qapp, qtmodeltester) -> None:
+    model = HistoryModel()
+    entries = []
+    h = RunHistory(paths.data_dir() / "m.sqlite3")
+    for i, status in enumerate(("ok", "error", "stopped")):
+        entries.append(h.get(h.record(RunRequest(flow_ref="f", input_value=f"q{i}"), status=status, total=0.5)))
+    model.set_entries([e for e in entries if e is not None])
+    qtmodeltester.check(model)
+    model.remove(entries[1].id)
+    qtmodeltester.check(model)
+    h.close()
+
+
+# --- presets ---------------------------------------------------------------------------------
+
+
+def preset_texts(w: MainWindow) -> list[str]:
+    return [w.preset_combo.itemText(i) for i in range(w.preset_combo.count())]
+
+
+def choose(w: MainWindow, data: str) -> None:
+    index = w.preset_combo.findData(data)
+    assert index >= 0, data
+    w.preset_combo.setCurrentIndex(index)
+    w.preset_combo.activated.emit(index)
+
+
+def save_as(qtbot, w: MainWindow, name: str) -> None:
+    choose(w, PRESET_SAVE)
+    dialog = w._preset_input
+    assert dialog is not None
+    qtbot.waitUntil(dialog.isVisible)
+    assert dialog.windowModality() == Qt.WindowModality.WindowModal  # open(), not exec()
+    dialog.setTextValue(name)
+    dialog.accept()
+
+
+@pytest.mark.qt_log_ignore(
+    "does not support raise", "does not support grabbing the keyboard", "propagateSizeHints"
+)
+def test_save_switch_and_back(window, qtbot, artifacts_dir) -> None:
+    assert window.preset_combo.currentText() == DEFAULTS_LABEL
+    assert preset_texts(window) == [DEFAULTS_LABEL, "", "Save current as…", "Manage…"]
+    set_temperature(window, 0.3)
+    assert window.preset_combo.currentText() == "(flow defaults, edited)"
+    choose(window, PRESET_SAVE)
+    qtbot.waitUntil(lambda: window._preset_input is not None and window._preset_input.isVisible())
+    assert window.preset_combo.currentText() == "(flow defaults, edited)"  # not "Save current as…"
+    window._preset_input.grab().save(str(artifacts_dir / "preset-save-dialog.png"))
+    window._preset_input.reject()
+    save_as(qtbot, window, "Low temp")
+    path = paths.data_dir() / "presets" / SAMPLE_ID / "Low temp.json"
+    assert json.loads(path.read_text()) == {OPENAI: {"temperature": 0.3}}
+    assert window.preset_combo.currentText() == "Low temp"
+    assert "Low temp" in preset_texts(window)
+    # the defaults: no tweaks; the tree, form and preview follow
+    choose(window, "")
+    assert window.session.tweaks.to_json() == {}
+    assert window.preset_combo.currentText() == DEFAULTS_LABEL
+    assert temperature_shown(window) == pytest.approx(0.1)  # the flow's own value
+    settle(qtbot, window)
+    assert '"tweaks"' not in window.preview.text()
+    # and back
+    choose(window, "Low temp")
+    assert window.session.tweaks.to_json() == {OPENAI: {"temperature": 0.3}}
+    assert temperature_shown(window) == pytest.approx(0.3)
+    settle(qtbot, window)
+    assert '"temperature": 0.3' in window.preview.text()
+    assert window.preset_combo.currentText() == "Low temp"
+    # a second preset: the list is sorted and both stay
+    set_temperature(window, 0.9)
+    assert window.preset_combo.currentText() == "Low temp (edited)"
+    save_as(qtbot, window, "hot")
+    assert preset_texts(window)[:3] == [DEFAULTS_LABEL, "hot", "Low temp"]
+    settle(qtbot, window)
+    window.preset_combo.showPopup()
+    qtbot.wait(100)
+    shot = window.grab(QRect(0, 0, window.width(), 330))
+    popup = window.preset_combo.view().window()
+    pop = popup.grab()
+    from PySide6.QtGui import QPainter
+
+    painter = QPainter(shot)
+    origin = window.preset_combo.mapTo(window, window.preset_combo.rect().bottomLeft())
+    painter.drawPixmap(origin.x(), origin.y() + 1, pop)
+    painter.end()
+    shot.save(str(artifacts_dir / "toolbar-presets.png"))
+    window.preset_combo.hidePopup()
+
+
+def test_a_secret_literal_never_goes_into_a_preset(window, qtbot) -> None:
+    window.session.tweaks.set(OPENAI, "api_key", "sk-typed-openai-key-0123456789abcdef")
+    set_temperature(window, 0.4)
+    save_as(qtbot, window, "with secret")
+    path = paths.data_dir() / "presets" / SAMPLE_ID / "with secret.json"
+    text = path.read_text()
+    assert "sk-typed-openai-key" not in text
+    assert json.loads(text) == {OPENAI: {"temperature": 0.4}}
+    assert "Secrets left out" in window.statusBar().currentMessage()
+    # switching presets keeps the key typed in (presets never carry one)
+    choose(window, "")
+    assert window.session.tweaks.to_json() == {
+        OPENAI: {"api_key": "sk-typed-openai-key-0123456789abcdef"}
+    }
+
+
+def test_a_bad_preset_name_is_refused(window, qtbot) -> None:
+    assert window.save_named_preset("a/b") is False
+    assert "cannot be a preset name" in window.banner.text()
+
+
+def test_preset_with_unknown_fields_applies_the_rest(window, qtbot) -> None:
+    folder = paths.data_dir() / "presets" / SAMPLE_ID
+    folder.mkdir(parents=True)
+    (folder / "old.json").write_text(
+        json.dumps({OPENAI: {"temperature": 0.6, "gone_field": 1}, "Missing-1": {"x": 1}})
+    )
+    window.reload_presets(keep=True)
+    choose(window, "old")
+    assert window.session.tweaks.to_json() == {OPENAI: {"temperature": 0.6}}
+    assert "gone_field" in window.banner.text() and "Missing-1" in window.banner.text()
+
+
+def test_manage_rename_and_delete(window, qtbot, artifacts_dir) -> None:
+    set_temperature(window, 0.3)
+    save_as(qtbot, window, "one")
+    set_temperature(window, 0.5)
+    save_as(qtbot, window, "two")
+    choose(window, PRESET_MANAGE)
+    dialog = window._preset_manager
+    assert dialog is not None
+    qtbot.waitUntil(dialog.isVisible)
+    assert dialog.names() == ["one", "two"]
+    dialog.grab().save(str(artifacts_dir / "preset-manager.png"))
+    dialog.list.item(dialog.names().index("two")).setText("deux")  # edited in place
+    qtbot.waitUntil(lambda: dialog.names() == ["deux", "one"])
+    assert window.preset_combo.currentText() == "deux"  # the shown preset follows its name
+    dialog.list.setCurrentRow(dialog.names().index("one"))
+    dialog.delete_current()
+    assert dialog.names() == ["deux"]
+    assert preset_texts(window)[:2] == [DEFAULTS_LABEL, "deux"]
+    assert not (paths.data_dir() / "presets" / SAMPLE_ID / "one.json").exists()
+    dialog.close()
+
+
+def test_file_menu_presets_still_work(window, qtbot, tmp_path) -> None:
+    set_temperature(window, 0.25)
+    target = tmp_path / "anywhere.json"
+    window.save_preset_to(str(target))
+    assert json.loads(target.read_text()) == {OPENAI: {"temperature": 0.25}}
+    choose(window, "")
+    window.load_preset_from(str(target))
+    assert window.session.tweaks.to_json() == {OPENAI: {"temperature": 0.25}}
+    assert temperature_shown(window) == pytest.approx(0.25)
