@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from lfdesk.core.codegen import RenderOptions
@@ -734,4 +735,59 @@ def py_program(
             main,
             '\n\nif __name__ == "__main__":\n    main()\n',
         )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PyHttpLib:
+    """What differs between the Python HTTP libraries a snippet can use: the lines that open
+    a streamed response and check it, the byte iterator, and the plain POST."""
+
+    module: str
+    stream_open: tuple[str, ...]  # ends with "... as response:"
+    stream_not_ok: tuple[str, ...]  # the check (and body read) before failing
+    byte_chunks: str  # an expression yielding the body's chunks as they arrive
+    post: str  # the plain POST call's function
+    ok_attr: str  # the response's "success" attribute
+
+
+_PY_HTTP_FAIL = '        sys.exit(f"HTTP {response.status_code}: {error_detail(response.content)}")\n'
+
+
+def render_python_http(request: RunRequest, options: RenderOptions, lib: PyHttpLib) -> str:
+    """A Python program that runs the flow with `lib` and prints the answer text only."""
+    stream = request.stream
+    main = [py_api_key(request, options), py_headers(request)]
+    if stream:
+        main += [
+            *lib.stream_open,
+            *lib.stream_not_ok,
+            "    " + _PY_HTTP_FAIL,
+            "        printer = AnswerPrinter()\n",
+            f"        for event in stream_events(lines({lib.byte_chunks})):\n",
+            "            printer.handle(event)\n",
+            "        printer.finish()\n",
+        ]
+    else:
+        main += [
+            f"    response = {lib.post}(URL, json=PAYLOAD, headers=headers, timeout=600)\n",
+            f"    if not response.{lib.ok_attr}:\n",
+            _PY_HTTP_FAIL,
+        ]
+        if request.api == "v1":
+            main.append("    print(answer_text(response.json()))\n")
+        else:
+            main += [
+                "    reply = response.json()\n",
+                "    fail_if_run_failed(reply)\n",
+                "    print(workflow_text(reply))\n",
+            ]
+    return py_program(
+        request,
+        options,
+        needs=f"the {lib.module} package (pip install {lib.module})",
+        imports=f"\nimport {lib.module}\n",
+        constants=f"URL = {py_str(request.url)}\nPAYLOAD = {py_literal(request.body())}\n",
+        helpers=py_helpers(request, stream=stream),
+        main="".join(main),
     )

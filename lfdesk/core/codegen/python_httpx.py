@@ -8,56 +8,23 @@ as U+2028, which may stand unescaped inside a JSON string.
 from __future__ import annotations
 
 from lfdesk.core.codegen import Generator, RenderOptions
-from lfdesk.core.codegen.common import (
-    py_api_key,
-    py_headers,
-    py_helpers,
-    py_literal,
-    py_program,
-    py_str,
-)
+from lfdesk.core.codegen.common import PyHttpLib, render_python_http
 from lfdesk.core.request import RunRequest
 
-_FAIL = '        sys.exit(f"HTTP {response.status_code}: {error_detail(response.content)}")\n'
+LIB = PyHttpLib(
+    module="httpx",
+    stream_open=(
+        '    with httpx.stream("POST", URL, json=PAYLOAD, headers=headers, timeout=600) as response:\n',
+    ),
+    stream_not_ok=("        if not response.is_success:\n", "            response.read()\n"),
+    byte_chunks="response.iter_bytes()",
+    post="httpx.post",
+    ok_attr="is_success",
+)
 
 
 def render(request: RunRequest, options: RenderOptions) -> str:
-    stream = request.stream
-    main = [py_api_key(request, options), py_headers(request)]
-    if stream:
-        main += [
-            '    with httpx.stream("POST", URL, json=PAYLOAD, headers=headers, timeout=600) as response:\n',
-            "        if not response.is_success:\n",
-            "            response.read()\n",
-            "    " + _FAIL,
-            "        printer = AnswerPrinter()\n",
-            "        for event in stream_events(lines(response.iter_bytes())):\n",
-            "            printer.handle(event)\n",
-            "        printer.finish()\n",
-        ]
-    else:
-        main += [
-            "    response = httpx.post(URL, json=PAYLOAD, headers=headers, timeout=600)\n",
-            "    if not response.is_success:\n",
-            _FAIL,
-        ]
-        if request.api == "v1":
-            main.append("    print(answer_text(response.json()))\n")
-        else:
-            main += [
-                "    reply = response.json()\n",
-                "    fail_if_run_failed(reply)\n",
-                "    print(workflow_text(reply))\n",
-            ]
-    return py_program(
-        request,
-        options,
-        needs="the httpx package (pip install httpx)",
-        imports="\nimport httpx\n",
-        constants=f"URL = {py_str(request.url)}\nPAYLOAD = {py_literal(request.body())}\n",
-        helpers=py_helpers(request, stream=stream),
-        main="".join(main),
-    )
+    return render_python_http(request, options, LIB)
 
 
 GENERATOR = Generator(
