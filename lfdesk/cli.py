@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 if TYPE_CHECKING:
     from lfdesk.core.flow import Component, Field, Flow
@@ -358,7 +358,9 @@ def cmd_profile(args: argparse.Namespace) -> int:
     store = ProfileStore()
     try:
         if args.action == "add":
-            kind = "datastax" if args.datastax_id else "self-hosted"
+            kind: Literal["self-hosted", "datastax"] = (
+                "datastax" if args.datastax_id else "self-hosted"
+            )
             profile = Profile(
                 name=args.name,
                 kind=kind,

@@ -47,8 +47,8 @@ fi
 
 say "ruff"
 .venv/bin/ruff check lfdesk tests
-say "mypy --strict lfdesk/core"
-.venv/bin/mypy --strict lfdesk/core
+say "mypy --strict lfdesk (the core, the command line and the UI)"
+.venv/bin/mypy --strict lfdesk
 
 say "pytest"
 mkdir -p test-artifacts

@@ -655,7 +655,7 @@ class FlowTreeFilterProxy(QSortFilterProxyModel):
         self._words: tuple[str, ...] = ()
         self._tree_model: FlowTreeModel | None = None
 
-    def setSourceModel(self, model: QAbstractItemModel | None) -> None:  # type: ignore[override]
+    def setSourceModel(self, model: QAbstractItemModel) -> None:
         tree = model if isinstance(model, FlowTreeModel) else None
         self._tree_model = tree
         self.setRecursiveFilteringEnabled(tree is None)

@@ -61,10 +61,12 @@ def is_dark(palette: QPalette | None = None) -> bool:
 
 def lexer_for(alias: str) -> Lexer:
     """A Pygments lexer by alias (plain text when unknown)."""
+    lexer: Lexer
     try:
-        return get_lexer_by_name(alias, stripnl=False, ensurenl=False)
+        lexer = get_lexer_by_name(alias, stripnl=False, ensurenl=False)
     except ClassNotFound:
-        return TextLexer(stripnl=False, ensurenl=False)
+        lexer = TextLexer(stripnl=False, ensurenl=False)
+    return lexer
 
 
 class PygmentsHighlighter(QSyntaxHighlighter):
