@@ -3,9 +3,7 @@ temperature in the form, run streamed, and watch the answer arrive in pieces."""
 
 from __future__ import annotations
 
-import asyncio
 import os
-import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -18,8 +16,8 @@ import PySide6.QtWidgets  # noqa: E402  (PySide6 before qasync)
 import pytest  # noqa: E402
 import qasync  # noqa: E402
 from keyring.backends import fail  # noqa: E402
+from qtloop import qasync_loop  # noqa: E402
 
-from lfdesk.app import dispose_loop, install_asyncgen_hooks  # noqa: E402
 from lfdesk.core.profiles import Profile, ProfileStore  # noqa: E402
 from lfdesk.core.secrets import TokenStore  # noqa: E402
 from lfdesk.core.settings import Settings  # noqa: E402
@@ -31,24 +29,9 @@ pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
 @pytest.fixture
 def qloop(qapp: PySide6.QtWidgets.QApplication, qtbot: Any) -> Iterator[qasync.QEventLoop]:
-    """The qasync loop, "running" for the whole test (see tests/ui/conftest.py)."""
-    loop = qasync.QEventLoop(qapp, already_running=True)
-    asyncio.set_event_loop(loop)
-    old_hooks = sys.get_asyncgen_hooks()
-    install_asyncgen_hooks(loop)
-    try:
+    """The qasync loop, "running" for the whole test (see tests/qtloop.py)."""
+    with qasync_loop(qapp, qtbot, timeout_ms=10000) as loop:
         yield loop
-    finally:
-        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-        for task in pending:
-            task.cancel()
-        if pending:
-            qtbot.waitUntil(lambda: all(t.done() for t in pending), timeout=10000)
-        loop._QEventLoop__is_running = False  # not stop(): that calls QApplication.exit()
-        asyncio.events._set_running_loop(None)
-        dispose_loop(loop)
-        asyncio.set_event_loop(None)
-        sys.set_asyncgen_hooks(*old_hooks)
 
 
 def test_window_streams_the_echo_flow_with_a_tweak(

@@ -28,7 +28,6 @@ def pytest_collection_modifyitems(items: list) -> None:  # type: ignore[type-arg
 # --- asyncio on the Qt loop (qasync) ----------------------------------------------------------
 
 import asyncio  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
 from typing import Any  # noqa: E402
@@ -36,40 +35,15 @@ from typing import Any  # noqa: E402
 import PySide6.QtWidgets  # noqa: E402  (PySide6 before qasync)
 import pytest  # noqa: E402
 import qasync  # noqa: E402
-
-from lfdesk.app import dispose_loop, install_asyncgen_hooks  # noqa: E402
+from qtloop import qasync_loop  # noqa: E402
 
 
 @pytest.fixture
 def qloop(qapp: PySide6.QtWidgets.QApplication, qtbot: Any) -> Iterator[qasync.QEventLoop]:
-    """A qasync loop on the test's QApplication, current and "running" for the whole test.
-
-    It is made with ``already_running=True``, the way the app sees it: Qt's event processing
-    is the asyncio loop, so ``qtbot.wait``/``waitUntil``/``waitSignal`` (or ``wait_for``)
-    drive tasks too, and a task never wakes outside a running loop. Tasks still pending at
-    the end are cancelled and awaited; then the loop is closed.
-    """
-    loop = qasync.QEventLoop(qapp, already_running=True)
-    asyncio.set_event_loop(loop)
-    old_hooks = sys.get_asyncgen_hooks()
-    install_asyncgen_hooks(loop)
-    try:
+    """A qasync loop on the test's QApplication, current and "running" for the whole test
+    (see tests/qtloop.py)."""
+    with qasync_loop(qapp, qtbot) as loop:
         yield loop
-    finally:
-        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-        for task in pending:
-            task.cancel()
-        if pending:
-            qtbot.waitUntil(lambda: all(t.done() for t in pending), timeout=5000)
-        closing = asyncio.ensure_future(loop.shutdown_asyncgens())
-        qtbot.waitUntil(closing.done, timeout=5000)
-        # Not loop.stop(): it calls QApplication.exit(), after which every QEventLoop.exec()
-        # (qtbot.wait, waitSignal...) returns at once for the rest of the session.
-        loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
-        asyncio.events._set_running_loop(None)
-        dispose_loop(loop)  # closes it and deletes its Qt timer here, in the GUI thread
-        asyncio.set_event_loop(None)
-        sys.set_asyncgen_hooks(*old_hooks)
 
 
 @pytest.fixture
