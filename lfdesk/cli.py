@@ -416,8 +416,10 @@ def cmd_token(args: argparse.Namespace) -> int:
             _fail("no token read from stdin")
         store.set(args.profile, token)
         if not store.is_persistent():
+            reason = store.fallback_reason or "No OS keyring is available."
             print(
-                f"warning: {store.fallback_reason or 'no OS keyring'}; the token was not saved",
+                f"lfdesk: {reason} Nothing was saved: set LANGFLOW_API_KEY instead, or start "
+                "an OS keyring (for example gnome-keyring) and try again.",
                 file=sys.stderr,
             )
             return EXIT_FAIL

@@ -142,3 +142,20 @@ def test_entry_point_runs_as_a_process() -> None:
     assert out.returncode == 0 and "stream=true" in out.stdout
     out = run_cli("components", "/no/such/file.json")
     assert out.returncode == 1 and out.stderr.startswith("lfdesk: ")
+
+
+def test_token_set_without_a_keyring_says_so_in_one_line(tmp_path: Path) -> None:
+    import os
+
+    env = {**os.environ, "LFDESK_HOME": str(tmp_path), "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    add = subprocess.run([sys.executable, "-m", "lfdesk", "profile", "add", "p", "--url", "http://127.0.0.1:9"],
+                         env=env, capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert add.returncode == 0, add.stderr
+    out = subprocess.run([sys.executable, "-m", "lfdesk", "token", "set", "p"], input="sk-secret-123\n",
+                         env=env, capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert out.returncode == 1
+    assert out.stderr.count("\n") == 1 and "LANGFLOW_API_KEY" in out.stderr
+    assert "sk-secret-123" not in out.stderr + out.stdout
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert b"sk-secret-123" not in path.read_bytes(), path
