@@ -149,16 +149,10 @@ def test_golden(gen: str, variant: str) -> None:
 
 
 @pytest.mark.parametrize("gen", GENERATORS)
-def test_rendering_is_deterministic_and_fast(gen: str) -> None:
+def test_rendering_is_deterministic(gen: str) -> None:
+    # Speed (< 2 ms with 20 tweaks) is measured by tests/bench_core.py, not asserted here.
     request = _twenty_tweaks()
     assert render(gen, request) == render(gen, request)
-    times = []
-    for _ in range(30):
-        start = time.perf_counter()
-        render(gen, request)
-        times.append(time.perf_counter() - start)
-    times.sort()
-    assert times[len(times) // 2] < 0.002, f"median {times[len(times) // 2] * 1000:.2f} ms"
 
 
 def _twenty_tweaks() -> RunRequest:
