@@ -6,7 +6,9 @@ repaints, not thousands. Answers are rendered as Markdown when complete (and, wh
 stream, re-rendered at a slower pace when short enough to be cheap).
 
 Signals: ``sendRequested(str)`` (the input text, Ctrl+Enter), ``stopRequested()`` (Esc),
-``newSessionRequested()``, ``inputChanged(str)``, ``rawEventsToggled(bool)``.
+``newSessionRequested()``, ``sessionsRequested()`` (the Sessions button: list the server's
+sessions), ``sessionChosen(str)`` (a session id picked from that list), ``inputChanged(str)``,
+``rawEventsToggled(bool)``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QEvent, QMargins, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QMargins, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QFontDatabase,
@@ -33,6 +35,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -327,6 +330,8 @@ class ChatPane(QWidget):
     sendRequested = Signal(str)
     stopRequested = Signal()
     newSessionRequested = Signal()
+    sessionsRequested = Signal()
+    sessionChosen = Signal(str)
     inputChanged = Signal(str)
     rawEventsToggled = Signal(bool)
 
@@ -358,6 +363,17 @@ class ChatPane(QWidget):
         self.new_session_button = QPushButton("New session")
         self.new_session_button.setToolTip("Start a new chat session (a new session id)")
         self.new_session_button.clicked.connect(self.newSessionRequested)
+        # A plain button and a menu shown with popup() (never exec()): the list comes from
+        # the server, so the menu opens when it has arrived, without a nested event loop.
+        self.sessions_button = QToolButton()
+        self.sessions_button.setObjectName("sessionsButton")
+        self.sessions_button.setText("Sessions ▾")
+        self.sessions_button.setEnabled(False)
+        self.sessions_button.clicked.connect(self.sessionsRequested)
+        self.sessions_menu = QMenu(self)
+        self.sessions_menu.setObjectName("sessionsMenu")
+        self.sessions_menu.triggered.connect(self._session_triggered)
+        self.set_sessions_available(False)
         self.raw_button = QToolButton()
         self.raw_button.setText("Raw events")
         self.raw_button.setCheckable(True)
@@ -369,6 +385,7 @@ class ChatPane(QWidget):
         header.addSpacing(8)
         header.addWidget(self.session_label)
         header.addWidget(self.new_session_button)
+        header.addWidget(self.sessions_button)
         header.addStretch(1)
         header.addWidget(self.raw_button)
 
@@ -462,6 +479,72 @@ class ChatPane(QWidget):
 
     def session_id(self) -> str:
         return self._session_id
+
+    # --- past sessions on the server ---------------------------------------------------------
+
+    def set_sessions_available(self, available: bool, why_not: str = "") -> None:
+        """Enable the Sessions button (the window knows whether a server and flow id exist)."""
+        self.sessions_button.setEnabled(available)
+        self.sessions_button.setToolTip(
+            "Past chat sessions of this flow stored on the server"
+            if available
+            else why_not or "Needs a connection and a flow that exists on the server"
+        )
+
+    def set_sessions_loading(self) -> None:
+        self.sessions_button.setText("Sessions …")
+
+    def show_sessions(self, session_ids: list[str], current: str, *, popup: bool = True) -> None:
+        """Fill the sessions menu (the current session checked) and open it under the
+        button; each entry's data is its session id."""
+        self.sessions_button.setText("Sessions ▾")
+        menu = self.sessions_menu
+        menu.clear()
+        ids = list(session_ids)
+        if current and current not in ids:
+            ids.insert(0, current)
+        for sid in ids:
+            label = sid
+            if sid == current:
+                label += "  (current" + ("" if sid in session_ids else ", not on the server yet")
+                label += ")"
+            action = menu.addAction(label)
+            action.setData(sid)
+            action.setCheckable(True)
+            action.setChecked(sid == current)
+        if not session_ids:
+            menu.addSeparator()
+            empty = menu.addAction("No stored sessions on the server")
+            empty.setEnabled(False)
+        if popup and self.sessions_button.isVisible():
+            where = self.sessions_button.mapToGlobal(QPoint(0, self.sessions_button.height()))
+            menu.popup(where)
+
+    def session_choices(self) -> list[tuple[str, bool]]:
+        """The menu's sessions as (session id, is current), in order (for tests)."""
+        return [
+            (str(a.data()), a.isChecked()) for a in self.sessions_menu.actions() if a.data()
+        ]
+
+    def choose_session(self, session_id: str) -> None:
+        """As if the user picked ``session_id`` from the menu."""
+        self.sessions_menu.hide()
+        self.sessionChosen.emit(session_id)
+
+    def _session_triggered(self, action: Any) -> None:
+        sid = action.data()
+        if isinstance(sid, str) and sid:
+            self.choose_session(sid)
+
+    def show_loaded_messages(self, messages: list[MessageEvent]) -> None:
+        """A stored conversation: the transcript replaced by ``messages`` (oldest first)."""
+        self.clear()
+        for m in messages:
+            self.upsert_message(
+                m.id, m.sender, m.sender_name, m.text, complete=True, is_error=m.is_error
+            )
+        n = len(messages)
+        self.show_info(f"Loaded {n} message{'' if n == 1 else 's'} from the server.")
 
     def set_placeholder(self, default_message: str) -> None:
         self.input.setPlaceholderText(

@@ -24,9 +24,11 @@ import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from lfdesk.core.api import (
+    FlowNotFoundError,
     FlowSummary,
     LangflowClient,
     LangflowError,
+    MessageEvent,
     RunResult,
     RunStats,
     ServerInfo,
@@ -286,7 +288,10 @@ class ConnectionController(_TaskOwner):
     ``tokenState(str, bool)`` (profile, has a token), ``tokenFetched(str, str)`` (profile,
     token or "": only asked for when the user wants it inlined in a snippet),
     ``backendInfo(str, bool, str)`` (backend name, persistent, fallback reason or ""),
-    ``failed(str, str)`` (operation, message),
+    ``sessionsListed(str, object)`` (flow id, list[str] of chat session ids, newest first;
+    empty when the server has none or does not know the flow),
+    ``messagesLoaded(str, str, object)`` (flow id, session id, list[MessageEvent], oldest
+    first), ``failed(str, str)`` (operation, message),
     ``busyChanged(bool)``.
     """
 
@@ -299,6 +304,8 @@ class ConnectionController(_TaskOwner):
     tokenState = Signal(str, bool)
     tokenFetched = Signal(str, str)
     backendInfo = Signal(str, bool, str)
+    sessionsListed = Signal(str, object)
+    messagesLoaded = Signal(str, str, object)
     failed = Signal(str, str)
     busyChanged = Signal(bool)
 
@@ -412,6 +419,40 @@ class ConnectionController(_TaskOwner):
             self.uploaded.emit(component_id, field, server_path)
 
         return self._spawn(f"upload:{component_id}:{field}", self._guard("upload", body))
+
+    def list_sessions(self, profile: Profile, flow_id: str) -> asyncio.Task[Any]:
+        """The chat sessions the server stored for a flow (newest activity first, as
+        Langflow orders them). A flow the server does not know has none."""
+
+        async def body() -> None:
+            tok = await self._token(profile, None)
+            if not tok:
+                raise _Readable(no_token_message(profile.name))
+            async with self._client(profile, tok) as client:
+                try:
+                    ids: list[str] = await client.sessions(flow_id)
+                except FlowNotFoundError:
+                    ids = []
+            self.sessionsListed.emit(flow_id, ids)
+
+        return self._spawn("sessions", self._guard("sessions", body))
+
+    def load_messages(self, profile: Profile, flow_id: str, session_id: str) -> asyncio.Task[Any]:
+        """The stored messages of one chat session, oldest first. A newer request
+        replaces one still going (the user picked another session)."""
+
+        async def body() -> None:
+            tok = await self._token(profile, None)
+            if not tok:
+                raise _Readable(no_token_message(profile.name))
+            async with self._client(profile, tok) as client:
+                try:
+                    messages: list[MessageEvent] = await client.messages(flow_id, session_id)
+                except FlowNotFoundError:
+                    messages = []
+            self.messagesLoaded.emit(flow_id, session_id, messages)
+
+        return self._spawn("messages", self._guard("messages", body))
 
     def save_token(self, profile_name: str, token: str) -> asyncio.Task[Any]:
         async def body() -> None:

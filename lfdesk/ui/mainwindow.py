@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 
 from lfdesk import __version__
 from lfdesk.core import codegen, paths
-from lfdesk.core.api import ServerInfo
+from lfdesk.core.api import MessageEvent, ServerInfo
 from lfdesk.core.flow import FlowError, parse_flow_bytes
 from lfdesk.core.history import HistoryEntry, RunHistory
 from lfdesk.core.presets import PresetLibrary, check_name
@@ -433,6 +433,8 @@ class MainWindow(QMainWindow):
         self.chat.sendRequested.connect(self.run)
         self.chat.stopRequested.connect(self.stop)
         self.chat.newSessionRequested.connect(self.new_chat_session)
+        self.chat.sessionsRequested.connect(self.list_chat_sessions)
+        self.chat.sessionChosen.connect(self.switch_chat_session)
         self.chat.inputChanged.connect(lambda _t: self._preview_timer.start())
         self.chat.rawEventsToggled.connect(self._raw_toggled)
 
@@ -446,6 +448,8 @@ class MainWindow(QMainWindow):
         self.conn.probed.connect(self._probed)
         self.conn.flowFetched.connect(self._flow_fetched)
         self.conn.uploaded.connect(self._uploaded)
+        self.conn.sessionsListed.connect(self._sessions_listed)
+        self.conn.messagesLoaded.connect(self._messages_loaded)
         self.conn.failed.connect(self._conn_failed)
         self.conn.tokenState.connect(self._token_state_changed)
         self.conn.tokenFetched.connect(self._token_fetched)
@@ -540,6 +544,7 @@ class MainWindow(QMainWindow):
             self.conn.probe(profile)
         self.update_title()
         self.update_preview()
+        self._update_sessions_button()
 
     def _server_info(self, profile: str, info: object) -> None:
         if isinstance(info, ServerInfo):
@@ -747,6 +752,7 @@ class MainWindow(QMainWindow):
             self.show_component(current)
         self.update_preview()
         self._mark_preset_edited()
+        self._update_sessions_button()
 
     def update_preview(self) -> None:
         """Render the request Run would send now (the one function both use)."""
@@ -858,6 +864,65 @@ class MainWindow(QMainWindow):
         self.update_preview()
         self.statusBar().showMessage(f"New chat session {sid}", 5000)
 
+    # --- past chat sessions on the server -----------------------------------------------------
+
+    def _update_sessions_button(self) -> None:
+        s = self.session
+        if self.current_profile() is None:
+            self.chat.set_sessions_available(False, "Past sessions need a connection to a server")
+        elif s is None or not s.flow_id:
+            self.chat.set_sessions_available(
+                False, "This flow has no id, so the server cannot list its sessions"
+            )
+        else:
+            self.chat.set_sessions_available(True)
+
+    def list_chat_sessions(self) -> None:
+        """Ask the server for this flow's chat sessions; the menu opens when they arrive."""
+        s, profile = self.session, self.current_profile()
+        if s is None or profile is None or not s.flow_id:
+            self.chat.show_info(
+                "Past sessions come from a Langflow server: choose a connection and open a "
+                "flow that exists there (File > Open from server…)."
+            )
+            return
+        self.chat.set_sessions_loading()
+        self.statusBar().showMessage(f"Listing the chat sessions on {profile.base_url} …", 5000)
+        self.conn.list_sessions(profile, s.flow_id)
+
+    def _sessions_listed(self, flow_id: str, session_ids: object) -> None:
+        s = self.session
+        if s is None or flow_id != s.flow_id or not isinstance(session_ids, list):
+            return  # another flow was opened meanwhile
+        self.statusBar().clearMessage()
+        self.chat.show_sessions([str(x) for x in session_ids], s.session_id)
+        if not session_ids:
+            self.chat.show_info("The server has no stored chat sessions for this flow yet.")
+
+    def switch_chat_session(self, session_id: str) -> None:
+        """Continue the chat in ``session_id``: runs and the preview use it from now on, and
+        its stored messages are loaded from the server."""
+        s, profile = self.session, self.current_profile()
+        if s is None or not session_id:
+            return
+        self.run_ctrl.stop()
+        s.session_id = session_id
+        self.chat.clear()
+        self.chat.set_session_id(session_id)
+        self.update_preview()
+        if profile is None or not s.flow_id:
+            return
+        self.statusBar().showMessage(f"Loading chat session {session_id} …", 5000)
+        self.conn.load_messages(profile, s.flow_id, session_id)
+
+    def _messages_loaded(self, flow_id: str, session_id: str, messages: object) -> None:
+        s = self.session
+        if s is None or flow_id != s.flow_id or session_id != s.session_id:
+            return  # the user moved on before the answer came
+        self.statusBar().clearMessage()
+        items = messages if isinstance(messages, list) else []
+        self.chat.show_loaded_messages([m for m in items if isinstance(m, MessageEvent)])
+
     def _update_run_actions(self, running: bool) -> None:
         self.act_run.setEnabled(not running)
         self.act_stop.setEnabled(running)
@@ -919,6 +984,11 @@ class MainWindow(QMainWindow):
             self.show_banner(f"Upload failed: {message}")
         elif op == "inline":
             self.statusBar().showMessage(message, 8000)
+        elif op == "sessions":
+            self.chat.show_sessions([], "", popup=False)
+            self.chat.show_error(f"Could not list the chat sessions on the server:\n{message}")
+        elif op == "messages":
+            self.chat.show_error(f"Could not load the chat session's messages:\n{message}")
 
     def upload_file(self, component_id: str, field: str, path: str) -> None:
         s = self.session

@@ -98,3 +98,85 @@ def test_window_streams_the_echo_flow_with_a_tweak(
     # the model saw the tweak
     assert fake_openai.last_chat().body["temperature"] == pytest.approx(0.7)
     window.shutdown()
+
+
+def _grab_with_menu(window: MainWindow, menu: PySide6.QtWidgets.QMenu) -> Any:
+    """The window's picture with the open popup menu painted where it is on screen (a popup
+    is a window of its own, so ``window.grab()`` leaves it out)."""
+    from PySide6.QtGui import QPainter
+
+    picture = window.grab()
+    if menu.isVisible():
+        painter = QPainter(picture)
+        painter.drawPixmap(menu.pos() - window.mapToGlobal(window.rect().topLeft()), menu.grab())
+        painter.end()
+    return picture
+
+
+@pytest.mark.qt_log_ignore(
+    "does not support propagateSizeHints", "does not support raise", "does not support grabbing"
+)
+def test_window_lists_and_loads_past_sessions(
+    qtbot: Any,
+    qloop: qasync.QEventLoop,
+    langflow: Any,
+    echo_flow: dict[str, Any],
+    fake_openai: Any,
+    artifacts_dir: Any,
+) -> None:
+    tokens = TokenStore(fail.Keyring())
+    tokens.set("live", langflow.api_key)
+    profiles = ProfileStore()
+    profile = Profile("live", base_url=langflow.base_url)
+    profiles.add(profile)
+    window = MainWindow(settings=Settings(), profiles=profiles, tokens=tokens, persist=False)
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    window.open_sample()
+    window.select_profile("live")
+    window.fetch_server_flow(profile, echo_flow["id"])
+    qtbot.waitUntil(
+        lambda: window.session is not None and window.session.source == "server", timeout=20000
+    )
+    session = window.session
+    assert session is not None
+    assert window.chat.sessions_button.isEnabled()
+
+    # a run in the window's own session stores its messages on the server
+    ran = session.session_id
+    window.chat.set_input_text("remember this for later")
+    assert window.run() is True
+    qtbot.waitUntil(lambda: window.run_ctrl.state in ("done", "failed"), timeout=60000)
+    assert window.run_ctrl.state == "done", window.chat.transcript_text()
+
+    # a new session, then back to the one that ran, through the Sessions list
+    window.new_chat_session()
+    assert session.session_id != ran
+    assert window.chat.messages() == []
+    window.chat.sessions_button.click()
+    qtbot.waitUntil(lambda: (ran, False) in window.chat.session_choices(), timeout=20000)
+    qtbot.wait(100)
+    _grab_with_menu(window, window.chat.sessions_menu).save(
+        str(artifacts_dir / "chat-sessions-menu.png")
+    )
+    window.chat.choose_session(ran)
+    assert session.session_id == ran
+    qtbot.waitUntil(
+        lambda: "from the server" in window.chat.transcript_text(), timeout=20000
+    )
+    views = [(v.role, v.text()) for v in window.chat.messages()]
+    assert views[0] == ("user", "remember this for later"), views
+    assert views[1][0] == "ai" and views[1][1].startswith("ECHO["), views
+    assert "remember this for later" in views[1][1]
+    assert views[-1] == ("info", "Loaded 2 messages from the server."), views
+    qtbot.waitUntil(lambda: not window.preview.is_pending(), timeout=5000)
+    assert f'"session_id": "{ran}"' in window.preview.text()
+    window.chat.sessions_button.click()
+    qtbot.waitUntil(lambda: (ran, True) in window.chat.session_choices(), timeout=20000)
+    qtbot.wait(100)
+    _grab_with_menu(window, window.chat.sessions_menu).save(
+        str(artifacts_dir / "chat-sessions.png")
+    )
+    window.chat.sessions_menu.hide()
+    window.shutdown()

@@ -1,0 +1,262 @@
+"""Past chat sessions from the server: the Sessions button lists a flow's sessions (through
+``ConnectionController.list_sessions``), choosing one switches the chat (and the preview) to
+it and loads its stored messages; a wrong key shows a readable line. Against a small scripted
+loopback server answering like Langflow's monitor API (langflow-api.md §8.3)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from lfdesk.core.profiles import Profile, ProfileStore
+from lfdesk.core.settings import Settings
+from lfdesk.ui.controllers import ConnectionController
+from lfdesk.ui.mainwindow import MainWindow
+
+# The offscreen platform cannot raise a popup menu or grab the keyboard for it; not ours.
+# (On each test: conftest's item marker would hide a module-level one.)
+POPUP = pytest.mark.qt_log_ignore(
+    "does not support propagateSizeHints", "does not support raise", "does not support grabbing"
+)
+
+KEY = "sk-history-test-key"
+FLOW_ID = "1a775cc2-f37c-4f5a-890d-bead1a2842ce"  # the sample (Echo Chat) flow's id
+NEWER, OLDER = "5e55a0b1-0000-4000-8000-00000000000b", "5e55a0b1-0000-4000-8000-00000000000a"
+
+
+def message(i: int, session: str, sender: str, text: str, **extra: Any) -> dict[str, Any]:
+    """A ``MessageResponse`` as Langflow 1.13 returns it."""
+    return {
+        "id": f"00000000-0000-4000-8000-{i:012d}",
+        "flow_id": FLOW_ID,
+        "timestamp": f"2026-11-28 10:00:{i:02d} UTC",
+        "sender": sender,
+        "sender_name": "User" if sender == "User" else "AI",
+        "session_id": session,
+        "context_id": "",
+        "text": text,
+        "files": [],
+        "edit": False,
+        "duration": None,
+        "properties": {"state": "complete", "source": {"id": None}},
+        "category": "message",
+        "content_blocks": [],
+        "session_metadata": None,
+        **extra,
+    }
+
+
+MESSAGES = {
+    OLDER: [
+        message(1, OLDER, "User", "first question"),
+        message(2, OLDER, "Machine", "ECHO[gpt-4o-mini|t=0.1]: first question"),
+        message(3, OLDER, "User", "second question"),
+        message(4, OLDER, "Machine", "the model failed", category="error", error=True),
+        message(5, OLDER, "Machine", "ECHO[gpt-4o-mini|t=0.1]: second question"),
+    ],
+    NEWER: [message(6, NEWER, "User", "newest"), message(7, NEWER, "Machine", "ECHO: newest")],
+}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, *_args: Any) -> None:  # keep the test output clean
+        pass
+
+    def _reply(self, status: int, body: Any) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        url = urlparse(self.path)
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        self.server.seen.append((url.path, query))
+        if url.path == "/health":
+            return self._reply(200, {"status": "ok"})
+        if url.path == "/api/v1/version":
+            return self._reply(200, {"version": "1.13.0", "package": "Langflow"})
+        if not url.path.startswith("/api/v1/monitor/"):
+            return self._reply(404, {"detail": "Not Found"})
+        if self.headers.get("x-api-key") != KEY:
+            return self._reply(403, {"detail": "Invalid or missing API key"})
+        known = query.get("flow_id") == FLOW_ID
+        if url.path == "/api/v1/monitor/messages/sessions":
+            return self._reply(200, [NEWER, OLDER] if known else [])  # newest activity first
+        if url.path == "/api/v1/monitor/messages":
+            rows = MESSAGES.get(query.get("session_id", ""), []) if known else []
+            return self._reply(200, rows)
+        return self._reply(404, {"detail": "Not Found"})
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.seen: list[tuple[str, dict[str, str]]] = []
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+@pytest.fixture
+def monitor_server() -> Iterator[_Server]:
+    server = _Server()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def window(qtbot, qloop, memory_tokens, monitor_server) -> Iterator[MainWindow]:
+    memory_tokens.set("scripted", KEY)
+    w = MainWindow(
+        settings=Settings(), profiles=ProfileStore(), tokens=memory_tokens, persist=False
+    )
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    w.restore_last()  # the sample flow, whose id the scripted server knows
+    w.profiles.add(Profile("scripted", base_url=monitor_server.base_url), replace=True)
+    w.reload_profiles(select="scripted")
+    yield w
+    w.shutdown()
+
+
+def settle(qtbot, w: MainWindow) -> None:
+    qtbot.waitUntil(lambda: not w.preview.is_pending() and not w._preview_timer.isActive())
+
+
+@POPUP
+def test_controller_lists_sessions_and_loads_messages(
+    qloop, memory_tokens, monitor_server, run_coro
+) -> None:
+    memory_tokens.set("scripted", KEY)
+    ctrl = ConnectionController(memory_tokens)
+    profile = Profile("scripted", base_url=monitor_server.base_url)
+    got: list[tuple[Any, ...]] = []
+    ctrl.sessionsListed.connect(lambda *a: got.append(("sessions", *a)))
+    ctrl.messagesLoaded.connect(lambda *a: got.append(("messages", *a)))
+    ctrl.failed.connect(lambda *a: got.append(("failed", *a)))
+    run_coro(ctrl.list_sessions(profile, FLOW_ID))
+    run_coro(ctrl.load_messages(profile, FLOW_ID, NEWER))
+    assert got[0] == ("sessions", FLOW_ID, [NEWER, OLDER])
+    kind, flow_id, session_id, messages = got[1]
+    assert (kind, flow_id, session_id) == ("messages", FLOW_ID, NEWER)
+    assert [m.text for m in messages] == ["newest", "ECHO: newest"]
+    assert ("/api/v1/monitor/messages", {
+        "flow_id": FLOW_ID, "session_id": NEWER, "order_by": "timestamp"
+    }) in monitor_server.seen
+
+
+@POPUP
+def test_choosing_a_session_loads_its_messages_in_order(
+    window: MainWindow, qtbot, wait_for, artifacts_dir
+) -> None:
+    session = window.session
+    assert session is not None and session.flow_id == FLOW_ID
+    fresh = session.session_id
+    assert window.chat.sessions_button.isEnabled()
+    window.chat.set_input_text("what came before?")
+    window.chat.sessions_button.click()
+    wait_for(lambda: window.chat.session_choices())
+    # the server's order (newest first), and the current (unsent) session marked at the top
+    assert window.chat.session_choices() == [(fresh, True), (NEWER, False), (OLDER, False)]
+    assert window.chat.sessions_menu.isVisible()
+    labels = [a.text() for a in window.chat.sessions_menu.actions()]
+    assert "current, not on the server yet" in labels[0]
+
+    # choose the older session (as a click on its menu entry)
+    entry = next(a for a in window.chat.sessions_menu.actions() if a.data() == OLDER)
+    entry.trigger()
+    assert session.session_id == OLDER
+    assert window.chat.session_id() == OLDER
+    wait_for(lambda: any(v.role == "info" for v in window.chat.messages()))
+    views = window.chat.messages()
+    assert [(v.role, v.text()) for v in views] == [
+        ("user", "first question"),
+        ("ai", "ECHO[gpt-4o-mini|t=0.1]: first question"),
+        ("user", "second question"),
+        ("error", "the model failed"),
+        ("ai", "ECHO[gpt-4o-mini|t=0.1]: second question"),
+        ("info", "Loaded 5 messages from the server."),
+    ]
+    # the code preview now sends the chosen session id
+    settle(qtbot, window)
+    assert OLDER in window.preview.text()
+    assert fresh not in window.preview.text()
+    assert window.preview.request().session_id == OLDER  # type: ignore[union-attr]
+
+    # the list marks the chosen session as current now
+    window.chat.sessions_button.click()
+    wait_for(lambda: window.chat.session_choices() == [(NEWER, False), (OLDER, True)])
+    window.grab().save(str(artifacts_dir / "history-sessions-loaded.png"))
+    window.chat.sessions_menu.hide()
+
+    # New session still starts a fresh, empty one
+    window.chat.new_session_button.click()
+    assert session.session_id not in (OLDER, NEWER, fresh)
+    assert window.chat.messages() == []
+
+
+@POPUP
+def test_a_wrong_key_shows_a_readable_line(
+    window: MainWindow, memory_tokens, wait_for
+) -> None:
+    memory_tokens.set("scripted", "sk-wrong")
+    window.chat.sessions_button.click()
+    wait_for(lambda: any(v.role == "error" for v in window.chat.messages()))
+    error = next(v for v in window.chat.messages() if v.role == "error").text()
+    assert error.startswith("Could not list the chat sessions on the server:")
+    assert "403" in error or "API key" in error
+    assert "Traceback" not in error and "sk-wrong" not in error
+    assert window.chat.sessions_button.text() == "Sessions ▾"
+    assert not window.chat.sessions_menu.isVisible()
+
+    # loading a session with the wrong key: a readable line too, and the id still switches
+    window.chat.choose_session(NEWER)
+    wait_for(lambda: "messages" in window.chat.transcript_text())
+    assert "Could not load the chat session's messages" in window.chat.transcript_text()
+    assert window.session is not None and window.session.session_id == NEWER
+
+
+@POPUP
+def test_unknown_flow_is_an_info_line(window: MainWindow, wait_for) -> None:
+    session = window.session
+    assert session is not None
+    session.server_flow_id = "99999999-0000-4000-8000-000000000000"  # not on this server
+    window.chat.sessions_button.click()
+    wait_for(lambda: any(v.role == "info" for v in window.chat.messages()))
+    assert "no stored chat sessions" in window.chat.transcript_text()
+    assert not any(v.role == "error" for v in window.chat.messages())
+    assert window.chat.session_choices() == [(session.session_id, True)]
+
+
+@POPUP
+def test_without_a_connection_the_button_is_off(qtbot, qloop, memory_tokens) -> None:
+    w = MainWindow(settings=Settings(), profiles=ProfileStore(), tokens=memory_tokens,
+                   persist=False)
+    qtbot.addWidget(w)
+    w.restore_last()
+    try:
+        assert not w.chat.sessions_button.isEnabled()
+        assert "connection" in w.chat.sessions_button.toolTip()
+    finally:
+        w.shutdown()
