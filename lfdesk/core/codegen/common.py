@@ -791,3 +791,21 @@ def render_python_http(request: RunRequest, options: RenderOptions, lib: PyHttpL
         helpers=py_helpers(request, stream=stream),
         main="".join(main),
     )
+
+
+def sh_print_answer(comment: str, jq_program: str) -> str:
+    """The shell function that prints only the answer with jq, or the raw reply without jq.
+
+    `comment` says what it reads (it differs between curl and httpie).
+    """
+    return (
+        comment
+        + "print_answer() {\n"
+        "  if ! command -v jq >/dev/null 2>&1; then\n"
+        "    echo 'jq not found: printing the raw reply (install jq to see only the answer)' >&2\n"
+        "    print_raw\n"
+        "    return\n"
+        "  fi\n"
+        + jq_program
+        + "\n}\n\n"
+    )

@@ -10,7 +10,14 @@ The body goes in as a quoted heredoc: the shell interprets none of its character
 from __future__ import annotations
 
 from lfdesk.core.codegen import Generator, RenderOptions
-from lfdesk.core.codegen.common import body_json, jq_call, sh_auth_value, sh_header, shell_quote
+from lfdesk.core.codegen.common import (
+    body_json,
+    jq_call,
+    sh_auth_value,
+    sh_header,
+    sh_print_answer,
+    shell_quote,
+)
 from lfdesk.core.request import RunRequest
 
 _RAW_REPLY = """\
@@ -64,18 +71,13 @@ def render(request: RunRequest, options: RenderOptions) -> str:
     out.append(body_json(request))
     out.append("\nJSON\n}\n\n")
     kind = "events" if stream else "reply"
+    comment = (
+        f"# Reads the {kind} on stdin, followed by the \"HTTP_STATUS nnn\" line that curl's\n"
+        "# --write-out adds, and prints only the answer; on an HTTP error it prints\n"
+        '# "HTTP nnn: detail" on stderr and fails.\n'
+    )
     out += [
-        f"# Reads the {kind} on stdin, followed by the \"HTTP_STATUS nnn\" line that curl's\n",
-        "# --write-out adds, and prints only the answer; on an HTTP error it prints\n",
-        '# "HTTP nnn: detail" on stderr and fails.\n',
-        "print_answer() {\n",
-        "  if ! command -v jq >/dev/null 2>&1; then\n",
-        "    echo 'jq not found: printing the raw reply (install jq to see only the answer)' >&2\n",
-        "    print_raw\n",
-        "    return\n",
-        "  fi\n",
-        jq_call(request.api, "curl", stream),
-        "\n}\n\n",
+        sh_print_answer(comment, jq_call(request.api, "curl", stream)),
         _RAW_STREAM if stream else _RAW_REPLY,
         "\nmain\n",
     ]

@@ -10,7 +10,14 @@ prints the raw reply, says so on stderr, and still fails on an HTTP error.
 from __future__ import annotations
 
 from lfdesk.core.codegen import Generator, RenderOptions
-from lfdesk.core.codegen.common import body_json, jq_call, sh_auth_value, sh_header, shell_quote
+from lfdesk.core.codegen.common import (
+    body_json,
+    jq_call,
+    sh_auth_value,
+    sh_header,
+    sh_print_answer,
+    shell_quote,
+)
 from lfdesk.core.request import RunRequest
 
 _RAW = """\
@@ -57,18 +64,13 @@ def render(request: RunRequest, options: RenderOptions) -> str:
     out.append(body_json(request))
     out.append("\nJSON\n}\n\n")
     kind = "events" if stream else "reply"
+    comment = (
+        f"# Reads the status line, headers and {kind} that http prints (--print=hb) and\n"
+        "# prints only the answer; on an HTTP error it prints \"HTTP nnn: detail\" on stderr\n"
+        "# and fails.\n"
+    )
     out += [
-        f"# Reads the status line, headers and {kind} that http prints (--print=hb) and\n",
-        "# prints only the answer; on an HTTP error it prints \"HTTP nnn: detail\" on stderr\n",
-        "# and fails.\n",
-        "print_answer() {\n",
-        "  if ! command -v jq >/dev/null 2>&1; then\n",
-        "    echo 'jq not found: printing the raw reply (install jq to see only the answer)' >&2\n",
-        "    print_raw\n",
-        "    return\n",
-        "  fi\n",
-        jq_call(request.api, "httpie", stream),
-        "\n}\n\n",
+        sh_print_answer(comment, jq_call(request.api, "httpie", stream)),
         _RAW,
         "\nmain\n",
     ]
