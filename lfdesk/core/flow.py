@@ -8,7 +8,8 @@ strings). Everything is parsed into small immutable values; nothing here touches
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+import math
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -185,6 +186,36 @@ INPUT_COMPONENT_MARKERS = ("ChatInput", "Chat Input", "TextInput", "Text Input")
 
 _NOTE_NODE_TYPES = frozenset({"noteNode", "note"})
 
+# Bounds on a table field's `table_schema` (it comes from the flow file: untrusted).
+MAX_TABLE_COLUMNS = 64
+MAX_COLUMN_OPTIONS = 256
+_MAX_COLUMN_TEXT = 2000
+
+
+class FieldView(StrEnum):
+    """Which fields of a component a list shows: the tree, the form and the CLI share these.
+
+    EXPOSED: the fields the flow's author made editable through the API (`api_editable`,
+    not advanced, tweakable). TWEAKABLE: every field a caller may send as a tweak. ALL:
+    every field a user can see on the Langflow canvas, tweakable or not (hidden and
+    internal fields are left out). EVERY: every template field, hidden and internal too.
+    """
+
+    EXPOSED = "exposed"
+    TWEAKABLE = "tweakable"
+    ALL = "all"
+    EVERY = "every"
+
+    def includes(self, f: Field) -> bool:
+        """Whether this view shows the field."""
+        if self is FieldView.EXPOSED:
+            return f.exposed
+        if self is FieldView.TWEAKABLE:
+            return f.tweakable
+        if self is FieldView.ALL:
+            return f.show and not f.name.startswith("_")
+        return True
+
 
 @dataclass(frozen=True, slots=True)
 class RangeSpec:
@@ -194,6 +225,18 @@ class RangeSpec:
     max: float | None
     step: float | None
     step_type: str  # "int" or "float"
+
+
+@dataclass(frozen=True, slots=True)
+class TableColumn:
+    """One column of a TABLE field, from the template's `table_schema`."""
+
+    name: str
+    display_name: str
+    type: str = "str"  # "str", "boolean", "int", "float", "dict", ... as the flow says
+    description: str = ""
+    default: str | bool | int | float | None = None  # for a new row
+    options: tuple[str, ...] = ()  # the allowed values, when the column is a choice
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +264,7 @@ class Field:
     tool_mode: bool = False
     input_types: tuple[str, ...] = ()
     file_types: tuple[str, ...] = ()
+    table_schema: tuple[TableColumn, ...] = ()  # TABLE fields: the columns of a row
     connected_from: str | None = None
     tweakable: bool = False
     reason: str | None = None
@@ -267,13 +311,10 @@ class Component:
     def tweakable_fields(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.tweakable)
 
-    def exposed_fields(self) -> tuple[Field, ...]:
-        return tuple(f for f in self.fields if f.exposed)
-
-    @property
-    def is_input(self) -> bool:
-        """A Chat Input or Text Input: the top-level `input_value` feeds it."""
-        return any(m in self.id or m in self.type for m in INPUT_COMPONENT_MARKERS)
+    def fields_in(self, view: FieldView | str) -> tuple[Field, ...]:
+        """The fields a view shows, in the flow's order. ValueError for an unknown view."""
+        fv = FieldView(view)
+        return tuple(f for f in self.fields if fv.includes(f))
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,8 +386,10 @@ class Flow:
         """What to put in `/api/v1/run/{ref}`: the endpoint name if set, else the id."""
         return self.endpoint_name or self.id or ""
 
-    def field_count(self) -> int:
-        return sum(len(c.fields) for c in self.components)
+    @property
+    def has_exposed_fields(self) -> bool:
+        """Whether the flow's author exposed any field through the API."""
+        return any(f.exposed for c in self.components for f in c.fields)
 
 
 def load_flow(path: str | Path) -> Flow:
@@ -610,6 +653,51 @@ def _strs(value: Any) -> tuple[str, ...]:
     return ()
 
 
+def _text(value: Any, limit: int = _MAX_COLUMN_TEXT) -> str:
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def _table_schema(value: Any) -> tuple[TableColumn, ...]:
+    """The columns of a `table_schema`, read defensively: entries that are not objects
+    with a name are skipped, as are repeated names; texts and counts are bounded."""
+    if not isinstance(value, list):
+        return ()
+    columns: list[TableColumn] = []
+    seen: set[str] = set()
+    for entry in value:
+        if len(columns) >= MAX_TABLE_COLUMNS:
+            break
+        if not isinstance(entry, dict):
+            continue
+        name = _text(entry.get("name"), 200).strip()
+        if not name or name in seen:
+            continue
+        seen.add(name)
+        # Langflow's Column takes `type` (also spelled `formatter`); "str" when neither.
+        ctype = _text(entry.get("type"), 40) or _text(entry.get("formatter"), 40) or "str"
+        default = entry.get("default")
+        if not isinstance(default, (str, bool, int, float)):
+            default = None
+        elif isinstance(default, str):
+            default = default[:_MAX_COLUMN_TEXT]
+        elif isinstance(default, float) and not math.isfinite(default):
+            default = None
+        options = entry.get("options")
+        columns.append(
+            TableColumn(
+                name=name,
+                display_name=_text(entry.get("display_name"), 200).strip() or name,
+                type=ctype,
+                description=_text(entry.get("description")),
+                default=default,
+                options=tuple(o[:200] for o in options[:MAX_COLUMN_OPTIONS] if isinstance(o, str))
+                if isinstance(options, list)
+                else (),
+            )
+        )
+    return tuple(columns)
+
+
 def _parse_field(name: str, spec: dict[str, Any], ctype: str, node_tool_mode: bool) -> Field:
     kind = _kind_of(spec)
     ftype = spec.get("type")
@@ -668,6 +756,7 @@ def _parse_field(name: str, spec: dict[str, Any], ctype: str, node_tool_mode: bo
         tool_mode=tool_mode,
         input_types=_strs(spec.get("input_types")),
         file_types=_strs(spec.get("fileTypes") or spec.get("file_types")),
+        table_schema=_table_schema(spec.get("table_schema")) if kind is FieldKind.TABLE else (),
         tweakable=tweakable,
         reason=reason,
         exposed=tweakable and spec.get("api_editable") is True and not advanced,
@@ -708,17 +797,12 @@ def _replace_field(f: Field, **changes: Any) -> Field:
     return Field(**values)
 
 
-def iter_fields(flow: Flow, *, view: str = "all") -> Iterator[tuple[Component, Field]]:
-    """Every (component, field) pair; `view` is "exposed", "tweakable" or "all"."""
+def iter_fields(
+    flow: Flow, *, view: FieldView | str = FieldView.EVERY
+) -> Iterator[tuple[Component, Field]]:
+    """Every (component, field) pair a view shows (by default every field)."""
+    fv = FieldView(view)
     for comp in flow.components:
         for f in comp.fields:
-            if view == "exposed" and not f.exposed:
-                continue
-            if view == "tweakable" and not f.tweakable:
-                continue
-            yield comp, f
-
-
-def components_with(flow: Flow, fields: Sequence[str]) -> list[Component]:
-    """Components that have all the named fields (for example `openai_api_base`)."""
-    return [c for c in flow.components if all(c.has_field(n) for n in fields)]
+            if fv.includes(f):
+                yield comp, f

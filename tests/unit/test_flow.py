@@ -8,8 +8,12 @@ from pathlib import Path
 import pytest
 
 from lfdesk.core.flow import (
+    MAX_COLUMN_OPTIONS,
+    MAX_TABLE_COLUMNS,
     FieldKind,
+    FieldView,
     FlowError,
+    TableColumn,
     iter_fields,
     load_flow,
     parse_flow,
@@ -96,6 +100,131 @@ def test_exposed_view_follows_api_editable() -> None:
     exposed = [(c.id, f.name) for c, f in iter_fields(flow, view="exposed")]
     assert exposed == [("OpenAIModelComponent-44DEX", "temperature")]
     assert len(list(iter_fields(flow, view="tweakable"))) > 20
+    assert flow.has_exposed_fields
+    assert not load_flow(DATA / "echo_chat.flow.json").has_exposed_fields
+
+
+def test_field_views() -> None:
+    flow = load_flow(DATA / "echo_chat.flow.json")
+    prompt = flow.component("PromptComponent-0ko7V")
+    names = {v: [f.name for f in prompt.fields_in(v)] for v in FieldView}
+    assert names[FieldView.EVERY] == [f.name for f in prompt.fields]
+    assert "tool_placeholder" in names[FieldView.EVERY]  # hidden
+    assert "tool_placeholder" not in names[FieldView.ALL]
+    assert "code" in names[FieldView.ALL] and "code" not in names[FieldView.TWEAKABLE]
+    assert names[FieldView.TWEAKABLE] == [f.name for f in prompt.tweakable_fields()]
+    assert names[FieldView.EXPOSED] == []
+    assert prompt.fields_in("all") == prompt.fields_in(FieldView.ALL)  # plain strings work
+    for comp in flow:
+        shown = {f.name for f in comp.fields_in(FieldView.ALL)}
+        tweakable = {f.name for f in comp.fields_in(FieldView.TWEAKABLE)}
+        assert all(not n.startswith("_") and comp.field(n).show for n in shown)
+        assert {f.name for f in comp.fields_in(FieldView.EXPOSED)} <= tweakable <= shown
+    assert len(list(iter_fields(flow))) == sum(len(c.fields) for c in flow)
+    with pytest.raises(ValueError, match="some"):
+        prompt.fields_in("some")
+    with pytest.raises(ValueError, match="some"):
+        list(iter_fields(flow, view="some"))
+
+
+def test_table_schema_of_a_starter_flow() -> None:
+    flow = load_flow(DATA / "starter" / "Content Aggregator.json")
+    schema = flow.component("Agent-ZH2Rd").field("output_schema")
+    assert schema.kind is FieldKind.TABLE and schema.tweakable
+    assert schema.table_schema == (
+        TableColumn("name", "Name", "str", "Specify the name of the output field.", "field"),
+        TableColumn(
+            "description",
+            "Description",
+            "str",
+            "Describe the purpose of the output field.",
+            "description of field",
+        ),
+        TableColumn(
+            "type",
+            "Type",
+            "str",
+            "Indicate the data type of the output field (e.g., str, int, float, bool, dict).",
+            "str",
+            ("str", "int", "float", "bool", "dict"),
+        ),
+        TableColumn(
+            "multiple",
+            "As List",
+            "boolean",
+            "Set to True if this output field should be a list of the specified type.",
+            "False",
+        ),
+    )
+    # Immutable, like the rest of the flow.
+    with pytest.raises(AttributeError):
+        schema.table_schema[0].name = "x"  # type: ignore[misc]
+    # Only TABLE fields carry columns.
+    assert all(
+        not f.table_schema for c in flow for f in c.fields if f.kind is not FieldKind.TABLE
+    )
+
+
+def test_every_table_field_of_the_starter_flows_has_its_columns() -> None:
+    for path in ALL_FLOWS:
+        raw = path.read_text()
+        if '"table_schema"' not in raw:
+            continue
+        flow = load_flow(path)
+        tables = [f for c in flow for f in c.fields if f.kind is FieldKind.TABLE]
+        assert tables, path.name
+        for f in tables:
+            assert f.table_schema, (path.name, f.name)
+            assert all(col.name and col.display_name for col in f.table_schema)
+
+
+@pytest.mark.parametrize(
+    ("schema", "expected"),
+    [
+        (None, ()),
+        ("name", ()),
+        ({"name": "a"}, ()),
+        ([1, "a", None, [], {}, {"name": ""}, {"name": 3}, {"display_name": "No name"}], ()),
+        ([{"name": "a"}, {"name": "a", "type": "int"}], (TableColumn("a", "a"),)),
+        (
+            [{"name": " b ", "display_name": 7, "type": ["x"], "formatter": "number"}],
+            (TableColumn("b", "b", "number"),),
+        ),
+        (
+            [{"name": "c", "default": {"x": 1}, "options": ["p", 2, None, "q"]}],
+            (TableColumn("c", "c", options=("p", "q")),),
+        ),
+        ([{"name": "d", "default": float("nan")}], (TableColumn("d", "d"),)),
+        ([{"name": "e", "default": False, "type": "boolean"}], (TableColumn("e", "e", "boolean", default=False),)),
+    ],
+)
+def test_table_schema_is_read_defensively(schema: object, expected: tuple[TableColumn, ...]) -> None:
+    spec: dict[str, object] = {"type": "table", "_input_type": "TableInput", "value": []}
+    if schema is not None:
+        spec["table_schema"] = schema
+    flow = parse_flow({"data": {"nodes": [_node("T-1", "T", {"rows": spec})], "edges": []}})
+    assert flow.component("T-1").field("rows").table_schema == expected
+
+
+def test_table_schema_is_bounded() -> None:
+    long = "x" * 100_000
+    schema = [
+        {"name": f"c{i}", "display_name": long, "description": long, "default": long,
+         "options": [long] * (MAX_COLUMN_OPTIONS * 4)}
+        for i in range(MAX_TABLE_COLUMNS * 4)
+    ]
+    spec = {"type": "table", "_input_type": "TableInput", "value": [], "table_schema": schema}
+    flow = parse_flow({"data": {"nodes": [_node("T-1", "T", {"rows": spec})], "edges": []}})
+    columns = flow.component("T-1").field("rows").table_schema
+    assert len(columns) == MAX_TABLE_COLUMNS
+    col = columns[0]
+    assert len(col.display_name) <= 200 and len(col.description) <= 2000
+    assert isinstance(col.default, str) and len(col.default) <= 2000
+    assert len(col.options) == MAX_COLUMN_OPTIONS and all(len(o) <= 200 for o in col.options)
+    # A template that is not a table keeps no columns, whatever it carries.
+    text = {"type": "str", "_input_type": "StrInput", "value": "", "table_schema": schema}
+    flow = parse_flow({"data": {"nodes": [_node("T-1", "T", {"t": text})], "edges": []}})
+    assert flow.component("T-1").field("t").table_schema == ()
 
 
 def test_protected_fields_on_code_execution_components() -> None:
