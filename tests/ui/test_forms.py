@@ -156,7 +156,29 @@ def test_table_with_columns_edits_rows(qtbot: Any) -> None:
     rows = tweaks.value(cid, name)
     assert isinstance(rows, list) and len(rows) == len(fld.value or []) + 1
     editor.table.item(0, 0).setText("X-Test")
-    assert tweaks.value(cid, name)[0][editor.columns[0]["name"]] == "X-Test"
+    assert tweaks.value(cid, name)[0][editor.columns[0].name] == "X-Test"
+
+
+def test_table_editor_shows_the_columns_of_the_table_schema(qtbot: Any) -> None:
+    # Content Aggregator's Agent has an empty output schema: the columns come from the flow's
+    # table_schema only (there are no rows to guess them from).
+    flow = load_flow(DATA / "starter" / "Content Aggregator.json")
+    tweaks = TweakSet(flow)
+    form = _form(qtbot, flow, "Agent-ZH2Rd", tweaks)
+    editor = form.field_editor("output_schema")
+    assert isinstance(editor, editors.TableEditor)
+    table = editor.table
+    headers = [table.horizontalHeaderItem(i).text() for i in range(table.columnCount())]
+    assert headers == ["Name", "Description", "Type", "As List"]
+    assert table.horizontalHeaderItem(0).toolTip() == "Specify the name of the output field."
+    assert table.rowCount() == 0
+    with qtbot.waitSignal(form.tweakChanged):
+        editor.add_row()  # a new row starts from the columns' defaults, typed
+    assert tweaks.value("Agent-ZH2Rd", "output_schema") == [
+        {"name": "field", "description": "description of field", "type": "str", "multiple": False}
+    ]
+    editor.table.item(0, 3).setText("true")
+    assert tweaks.value("Agent-ZH2Rd", "output_schema")[0]["multiple"] is True
 
 
 def test_not_tweakable_fields_are_read_only_with_reason(
