@@ -1,62 +1,24 @@
 """Syntax highlighting with Pygments tokens, for read-only code documents.
 
 The whole text is lexed once when it is set (so strings and heredocs that span lines are
-right); `highlightBlock` then only looks its spans up, which keeps repaints fast.
+right); `highlightBlock` then only looks its spans up, which keeps repaints fast. The colours
+are the Pygments styles of `lfdesk.ui.theme` (the light or the dark one, by the palette).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from pygments.lexer import Lexer
 from pygments.lexers import TextLexer, get_lexer_by_name
-from pygments.token import Comment, Error, Generic, Keyword, Name, Number, Operator, String
 from pygments.token import _TokenType as TokenType
 from pygments.util import ClassNotFound
-from PySide6.QtGui import (
-    QColor,
-    QFont,
-    QPalette,
-    QSyntaxHighlighter,
-    QTextCharFormat,
-    QTextDocument,
-)
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
 
-# (light, dark) colours per token family; each pair was picked to keep contrast against a
-# white and a near-black background respectively (roughly GitHub's light and dark themes).
-_STYLE: dict[TokenType, tuple[str, str, bool, bool]] = {
-    # token: (light colour, dark colour, bold, italic)
-    Keyword: ("#cf222e", "#ff7b72", False, False),
-    Keyword.Constant: ("#0550ae", "#79c0ff", False, False),
-    Keyword.Type: ("#953800", "#ffa657", False, False),
-    Name.Builtin: ("#8250df", "#d2a8ff", False, False),
-    Name.Function: ("#8250df", "#d2a8ff", False, False),
-    Name.Class: ("#953800", "#ffa657", False, False),
-    Name.Decorator: ("#8250df", "#d2a8ff", False, False),
-    Name.Variable: ("#0550ae", "#79c0ff", False, False),
-    Name.Attribute: ("#0550ae", "#79c0ff", False, False),
-    Name.Tag: ("#116329", "#7ee787", False, False),
-    Name.Namespace: ("#953800", "#ffa657", False, False),
-    Name.Constant: ("#0550ae", "#79c0ff", False, False),
-    String: ("#0a3069", "#a5d6ff", False, False),
-    String.Escape: ("#cf222e", "#ff7b72", False, False),
-    String.Interpol: ("#cf222e", "#ff7b72", False, False),
-    String.Doc: ("#57606a", "#8b949e", False, True),
-    Number: ("#0550ae", "#79c0ff", False, False),
-    Comment: ("#6e7781", "#8b949e", False, True),
-    Operator: ("#cf222e", "#ff7b72", False, False),
-    Operator.Word: ("#cf222e", "#ff7b72", False, False),
-    Generic.Heading: ("#0550ae", "#79c0ff", True, False),
-    Error: ("#82071e", "#ffa198", False, False),
-}
+from lfdesk.ui import theme
+from lfdesk.ui.theme import is_dark
+
+__all__ = ["PygmentsHighlighter", "is_dark", "lexer_for"]
 
 Span = tuple[int, int, QTextCharFormat]
-
-
-def is_dark(palette: QPalette | None = None) -> bool:
-    pal = palette or QApplication.palette()
-    return pal.color(QPalette.ColorRole.Base).lightness() < 128
 
 
 def lexer_for(alias: str) -> Lexer:
@@ -118,21 +80,19 @@ class PygmentsHighlighter(QSyntaxHighlighter):
     def _format(self, ttype: TokenType) -> QTextCharFormat | None:
         if ttype in self._formats:
             return self._formats[ttype]
-        t: Any = ttype
-        spec = None
-        while t is not None:
-            spec = _STYLE.get(t)
-            if spec is not None:
-                break
-            t = t.parent
+        syntax = (theme.DARK if self._dark else theme.LIGHT).syntax
+        styled = ttype  # a lexer's own token type: its nearest standard parent's style
+        while not syntax.styles_token(styled) and styled.parent is not None:
+            styled = styled.parent
+        spec = syntax.style_for_token(styled)
         fmt: QTextCharFormat | None = None
-        if spec is not None:
-            light, dark, bold, italic = spec
+        if spec["color"] or spec["bold"] or spec["italic"]:
             fmt = QTextCharFormat()
-            fmt.setForeground(QColor(dark if self._dark else light))
-            if bold:
+            if spec["color"]:
+                fmt.setForeground(QColor(f"#{spec['color']}"))
+            if spec["bold"]:
                 fmt.setFontWeight(QFont.Weight.Bold)
-            if italic:
+            if spec["italic"]:
                 fmt.setFontItalic(True)
         self._formats[ttype] = fmt
         return fmt
