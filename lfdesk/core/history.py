@@ -25,7 +25,7 @@ from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from lfdesk.core import paths
-from lfdesk.core.api.events import MessageEvent, StreamEvent, TokenEvent
+from lfdesk.core.conversation import Outcome, RunStatus
 from lfdesk.core.redact import REDACTED, mask
 from lfdesk.core.request import Connection, ConnectionKind, RequestError, RunRequest
 
@@ -40,6 +40,12 @@ TRUNCATED = "\n[… cut: the history keeps the first {n:,} characters]"
 
 Status = Literal["ok", "error", "stopped"]
 STATUSES: tuple[Status, ...] = ("ok", "error", "stopped")
+_RECORDED_STATUS: dict[RunStatus, Status] = {
+    "ok": "ok",
+    "error": "error",
+    "stopped": "stopped",
+    "running": "stopped",
+}
 
 _T = TypeVar("_T")
 
@@ -177,59 +183,15 @@ class HistoryEntry:
         return bool(self.flow_name) and self.flow_name == flow_name
 
 
-@dataclass
-class PartialAnswer:
-    """What a run has answered so far, from its stream events: for a run that was stopped
-    or failed half-way, whose end result never came. Feed it with ``add``."""
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """A run to record: what was sent, how its conversation ended, with which connection
+    profile, and which (component id, field) tweaks hold secrets (stored as ``***``)."""
 
-    started: float  # time.monotonic() when the run started
-    first_token: float | None = None
-
-    def __post_init__(self) -> None:
-        self._order: list[str] = []
-        self._streamed: dict[str, str] = {}
-        self._snapshot: dict[str, str] = {}
-
-    def add(self, event: StreamEvent) -> None:
-        if isinstance(event, TokenEvent):
-            if not event.chunk:
-                return
-            self._seen(event.message_id)
-            self._streamed[event.message_id] = (
-                self._streamed.get(event.message_id, "") + event.chunk
-            )
-        elif isinstance(event, MessageEvent):
-            if event.is_user or event.is_error:
-                return
-            self._seen(event.id)
-            self._snapshot[event.id] = event.text
-            if not event.text:
-                return
-        else:
-            return
-        if self.first_token is None:
-            self.first_token = time.monotonic()
-
-    def _seen(self, message_id: str) -> None:
-        if message_id not in self._streamed and message_id not in self._snapshot:
-            self._order.append(message_id)
-
-    @property
-    def text(self) -> str:
-        parts: list[str] = []
-        for mid in self._order:
-            streamed, snap = self._streamed.get(mid, ""), self._snapshot.get(mid, "")
-            best = snap if len(snap) >= len(streamed) else streamed
-            if best:
-                parts.append(best)
-        return "\n\n".join(parts)
-
-    @property
-    def ttft(self) -> float | None:
-        return None if self.first_token is None else self.first_token - self.started
-
-    def elapsed(self) -> float:
-        return time.monotonic() - self.started
+    request: RunRequest
+    outcome: Outcome
+    profile: str | None = None
+    secret_fields: tuple[tuple[str, str], ...] = ()
 
 
 # --- masking -----------------------------------------------------------------------------------
@@ -506,6 +468,25 @@ class RunHistory:
             return new_id
 
         return self._do(work)
+
+    def record_run(self, record: RunRecord, *, created: float | None = None) -> int:
+        """Store a run from its conversation's outcome; returns its id."""
+        outcome = record.outcome
+        usage = outcome.stats.usage
+        status = _RECORDED_STATUS[outcome.status]  # a run still going is recorded stopped
+        return self.record(
+            record.request,
+            status=status,
+            answer=outcome.answer,
+            error=outcome.error,
+            ttft=outcome.stats.ttft,
+            total=outcome.stats.total,
+            tokens_in=usage.input_tokens if usage else None,
+            tokens_out=usage.output_tokens if usage else None,
+            profile=record.profile,
+            secret_fields=record.secret_fields,
+            created=created,
+        )
 
     def delete(self, entry_id: int) -> bool:
         """Remove one run; True if it was there."""

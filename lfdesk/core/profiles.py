@@ -16,6 +16,7 @@ from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from lfdesk.core import paths
+from lfdesk.core.request import Connection
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,32 @@ class Profile:
     def to_dict(self) -> dict[str, Any]:
         """The JSON form written to ``profiles.json``."""
         return dataclasses.asdict(self)
+
+    def connection(self) -> Connection:
+        """The Connection this profile describes (RequestError when it makes none)."""
+        return Connection(base_url=self.base_url, kind=self.kind, datastax_id=self.datastax_id)
+
+    def tls_verify(self) -> bool | str:
+        """What the HTTP client verifies against: False when verification is off (a CA
+        bundle is then ignored), else the CA bundle's path (``~`` expanded), else True."""
+        if not self.verify_tls:
+            return False
+        if self.ca_bundle:
+            return str(Path(self.ca_bundle).expanduser())
+        return True
+
+
+def connection_for(profile: Profile | None, url: str | None = None) -> Connection:
+    """The one connection policy: a profile's server, else ``url``, else the local default
+    (http://127.0.0.1:7860). RequestError when the address makes no connection."""
+    if profile is not None:
+        return profile.connection()
+    return Connection(base_url=url) if url else Connection()
+
+
+def tls_verify_for(profile: Profile | None) -> bool | str:
+    """TLS verification for a profile (on, with the system store, when there is none)."""
+    return True if profile is None else profile.tls_verify()
 
 
 def validate_profile(profile: Profile, *, check_files: bool = True) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Mapping
 
 REDACTED = "***"
 
@@ -25,10 +26,34 @@ def register_secret(secret: str | None) -> None:
             _known.add(secret)
 
 
-def mask(text: str, secret: str | None = None) -> str:
-    """``text`` with ``secret``, every registered token and anything token-shaped masked."""
+def mask(text: str, *secrets: str | None) -> str:
+    """``text`` with ``secrets``, every registered token and anything token-shaped masked."""
     with _lock:
-        known = sorted(_known | ({secret} if secret else set()), key=len, reverse=True)
+        known = sorted(_known | {s for s in secrets if s}, key=len, reverse=True)
     for s in known:
         text = text.replace(s, REDACTED)
     return TOKEN_PATTERN.sub(REDACTED, text)
+
+
+SENSITIVE_HEADERS = frozenset(
+    {"x-api-key", "authorization", "proxy-authorization", "cookie", "set-cookie"}
+)
+
+
+def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Copy ``headers`` with credential values (``x-api-key``, ``Authorization``...) masked.
+
+    The auth scheme is kept (``Bearer ***``) because it helps when reading logs.
+    """
+    masked: dict[str, str] = {}
+    for key, value in headers.items():
+        lower = key.lower()
+        if lower not in SENSITIVE_HEADERS or not value:
+            masked[key] = value
+            continue
+        scheme, sep, rest = value.strip().partition(" ")
+        if lower.endswith("authorization") and sep and rest:
+            masked[key] = f"{scheme} {REDACTED}"
+        else:
+            masked[key] = REDACTED
+    return masked

@@ -21,6 +21,7 @@ DEFAULT_KEY_ENV = "LANGFLOW_API_KEY"
 
 ConnectionKind = Literal["self-hosted", "datastax"]
 ApiFlavour = Literal["v1", "v2"]
+API_FLAVOURS: tuple[ApiFlavour, ...] = ("v1", "v2")
 
 
 class RequestError(ValueError):

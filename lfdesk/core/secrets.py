@@ -11,24 +11,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 import keyring
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 from keyring.errors import KeyringError, PasswordDeleteError
 
-from lfdesk.core.redact import register_secret
+from lfdesk.core.redact import mask, register_secret
 
 log = logging.getLogger(__name__)
 
 SERVICE = "lfdesk"
 MEMORY_BACKEND_NAME = "in-memory (this session only)"
-REDACTED = "***"
-SENSITIVE_HEADERS = frozenset(
-    {"x-api-key", "authorization", "proxy-authorization", "cookie", "set-cookie"}
-)
-
 # Friendly names for keyring's own backends, keyed by (module, class name).
 _BACKEND_NAMES = {
     ("keyring.backends.SecretService", "Keyring"): "Secret Service (SecretStorage)",
@@ -54,32 +49,6 @@ def describe_backend(backend: KeyringBackend) -> str:
         names = [describe_backend(b) for b in _chained(backend)]
         return " + ".join(names) if names else "none (empty keyring chain)"
     return str(getattr(cls, "name", cls.__name__))
-
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """Replace every occurrence of each known secret in ``text`` with ``***``."""
-    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    return text
-
-
-def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """Copy ``headers`` with credential values (``x-api-key``, ``Authorization``...) masked.
-
-    The auth scheme is kept (``Bearer ***``) because it helps when reading logs.
-    """
-    masked: dict[str, str] = {}
-    for key, value in headers.items():
-        lower = key.lower()
-        if lower not in SENSITIVE_HEADERS or not value:
-            masked[key] = value
-            continue
-        scheme, sep, rest = value.strip().partition(" ")
-        if lower.endswith("authorization") and sep and rest:
-            masked[key] = f"{scheme} {REDACTED}"
-        else:
-            masked[key] = REDACTED
-    return masked
 
 
 def _chained(backend: chainer.ChainerBackend) -> list[KeyringBackend]:
@@ -108,7 +77,7 @@ def _check_profile(profile: str) -> None:
 
 def _safe_detail(exc: BaseException, secrets: Iterable[str] = ()) -> str:
     """A short, token-free description of a keyring failure."""
-    message = redact(str(exc), secrets).strip().splitlines()
+    message = mask(str(exc), *secrets).strip().splitlines()
     first = message[0].rstrip(".") if message else ""
     if len(first) > 160:
         first = first[:157] + "..."

@@ -13,9 +13,10 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any
 
 from lfdesk.core import paths
+from lfdesk.core.request import API_FLAVOURS, ApiFlavour
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +25,6 @@ FORMAT_VERSION = 1
 MAX_RECENT = 10
 MAX_HISTORY = 50
 
-ApiFlavour = Literal["v1", "v2"]
-API_FLAVOURS: tuple[ApiFlavour, ...] = get_args(ApiFlavour)
 
 
 @dataclass

@@ -25,7 +25,6 @@ from lfdesk.core.api.errors import (
     TweaksRefusedError,
     ValidationError,
     error_from_response,
-    redact,
 )
 from lfdesk.core.api.events import (
     EndEvent,
@@ -38,12 +37,11 @@ from lfdesk.core.api.events import (
     TokenEvent,
     Usage,
 )
-from lfdesk.core.api.streams import AutoParser, NdjsonParser, SseParser, to_event
+from lfdesk.core.api.streams import NdjsonParser, SseParser, to_event
 
 __all__ = [
     "LEGACY_STREAM_BEFORE",
     "AuthError",
-    "AutoParser",
     "EndEvent",
     "ErrorEvent",
     "FlowBuildError",
@@ -75,6 +73,5 @@ __all__ = [
     "ValidationError",
     "error_from_response",
     "parse_version",
-    "redact",
     "to_event",
 ]

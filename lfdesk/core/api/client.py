@@ -15,9 +15,8 @@ import os
 import re
 import socket
 import ssl
-import time
 import uuid
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -40,7 +39,6 @@ from lfdesk.core.api.errors import (
     TLSError,
     error_from_response,
     excerpt_of,
-    redact,
 )
 from lfdesk.core.api.events import (
     EndEvent,
@@ -48,12 +46,12 @@ from lfdesk.core.api.events import (
     MessageEvent,
     OtherEvent,
     RunResult,
-    RunStats,
     StreamEvent,
     TokenEvent,
 )
 from lfdesk.core.api.streams import NdjsonParser, SseParser
 from lfdesk.core.flow import Flow, parse_flow
+from lfdesk.core.redact import mask
 from lfdesk.core.request import Connection, RunRequest
 
 __all__ = [
@@ -181,47 +179,6 @@ def _cause_chain(exc: BaseException) -> list[BaseException]:
     return seen
 
 
-class _Accumulator:
-    """Watches a stream to complete its end result: v2 ``end`` events carry no answer, and
-    a v1 end may lack usage that an ``add_message`` had."""
-
-    def __init__(self) -> None:
-        self.messages: dict[str, MessageEvent] = {}
-        self.outputs: list[str] = []
-
-    def see(self, ev: StreamEvent) -> StreamEvent:
-        if isinstance(ev, MessageEvent):
-            if ev.id:
-                self.messages[ev.id] = ev
-        elif isinstance(ev, OtherEvent):
-            if ev.name == "output" and isinstance(ev.data, dict):
-                content = ev.data.get("content")
-                if isinstance(content, str):
-                    self.outputs.append(content)
-        elif isinstance(ev, EndEvent):
-            return EndEvent(self.complete(ev.result))
-        return ev
-
-    def complete(self, r: RunResult) -> RunResult:
-        text, texts, usage, session = r.text, r.texts, r.usage, r.session_id
-        answers = [m for m in self.messages.values() if not m.is_user and not m.is_error]
-        if not texts:
-            if self.outputs:
-                texts = list(self.outputs)
-            elif answers:
-                texts = [answers[-1].text]
-            text = texts[0] if len(texts) == 1 else "\n\n".join(texts)
-        if usage is None:
-            for m in answers:
-                if m.usage is not None:
-                    usage = m.usage if usage is None else usage + m.usage
-        if session is None:
-            session = next((m.session_id for m in self.messages.values() if m.session_id), None)
-        if (text, texts, usage, session) == (r.text, r.texts, r.usage, r.session_id):
-            return r
-        return RunResult(text, texts, session, usage, r.raw, r.status_code)
-
-
 class LangflowClient:
     """Talks to one Langflow server. Use ``async with``, or call ``aclose()``.
 
@@ -272,14 +229,6 @@ class LangflowClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    def set_token(self, token: str | None) -> None:
-        """Replace the token used from the next request on."""
-        self._token = token or None
-
-    @property
-    def has_token(self) -> bool:
-        return self._token is not None
-
     @property
     def version_tuple(self) -> tuple[int, int, int] | None:
         return parse_version(self.server_version)
@@ -306,7 +255,7 @@ class LangflowClient:
     ) -> LangflowError:
         """An httpx (or socket/TLS) exception as a typed error; logs the original."""
         where = _show_url(self.connection.base_url)
-        text = redact(str(exc), self._token) or type(exc).__name__
+        text = mask(str(exc), self._token) or type(exc).__name__
         log.debug("request to %s failed: %s: %s", _show_url(url), type(exc).__name__, text)
         t = self.timeouts
         if isinstance(exc, httpx.ConnectTimeout):
@@ -520,12 +469,6 @@ class LangflowClient:
         data = await self.get_flow_json(flow_id)
         return parse_flow(data, source=f"server flow {flow_id}")
 
-    async def list_projects(self) -> list[dict[str, Any]]:
-        """Projects (folders): ``{id, name, description, parent_id, ...}``."""
-        resp = await self._send("GET", self._api("/v1/projects/"))
-        body = self._json(resp)
-        return [p for p in body if isinstance(p, dict)] if isinstance(body, list) else []
-
     # --- running ------------------------------------------------------------------------
 
     @staticmethod
@@ -606,7 +549,7 @@ class LangflowClient:
                         yield ev
                 return
             parser: NdjsonParser | SseParser = NdjsonParser() if req.api == "v1" else SseParser()
-            async with contextlib.aclosing(self._events(resp, parser, _Accumulator())) as evs:
+            async with contextlib.aclosing(self._events(resp, parser)) as evs:
                 async for ev in evs:
                     yield ev
         finally:
@@ -626,7 +569,7 @@ class LangflowClient:
         return resp
 
     async def _events(
-        self, resp: httpx.Response, parser: NdjsonParser | SseParser, acc: _Accumulator
+        self, resp: httpx.Response, parser: NdjsonParser | SseParser
     ) -> AsyncGenerator[StreamEvent, None]:
         """Parse a response body into events until ``end``; raise the stream errors."""
         url = str(resp.request.url)
@@ -647,7 +590,6 @@ class LangflowClient:
                     # Hand out what came before the bad line, then fail.
                     events, failure = exc.events_before, exc
                 for ev in events:
-                    ev = acc.see(ev)
                     yield ev
                     if isinstance(ev, ErrorEvent):
                         raise StreamError(ev.message, raw=ev.raw)
@@ -656,7 +598,6 @@ class LangflowClient:
                 if failure is not None:
                     raise failure
         for ev in parser.close():
-            ev = acc.see(ev)
             yield ev
             if isinstance(ev, ErrorEvent):
                 raise StreamError(ev.message, raw=ev.raw)
@@ -791,46 +732,6 @@ class LangflowClient:
         if path.startswith("/api/"):
             return self.connection.api_root + path[len("/api") :]
         return self.connection.base_url + path
-
-    # --- timing -------------------------------------------------------------------------
-
-    async def run_with_stats(
-        self,
-        request: RunRequest,
-        on_event: Callable[[StreamEvent], None] | None = None,
-    ) -> tuple[RunResult, RunStats]:
-        """Run (streaming if the request says so), timing the first token and the whole.
-
-        ``on_event`` sees every event; a non-stream run gives it just the ``EndEvent``.
-        """
-        t0 = time.perf_counter()
-        if not request.stream:
-            result = await self.run(request)
-            total = time.perf_counter() - t0
-            if on_event is not None:
-                on_event(EndEvent(result))
-            return result, RunStats(ttft=None, total=total, usage=result.usage, tokens=0)
-        ttft: float | None = None
-        tokens = 0
-        end: RunResult | None = None
-        async with contextlib.aclosing(self.stream(request)) as events:
-            async for ev in events:
-                if isinstance(ev, TokenEvent):
-                    if ev.chunk:
-                        tokens += 1
-                        if ttft is None:
-                            ttft = time.perf_counter() - t0
-                elif isinstance(ev, MessageEvent):
-                    if ttft is None and ev.text and not ev.is_user:
-                        ttft = time.perf_counter() - t0
-                elif isinstance(ev, EndEvent):
-                    end = ev.result
-                if on_event is not None:
-                    on_event(ev)
-        total = time.perf_counter() - t0
-        if end is None:
-            raise StreamCutError("The stream ended before the run finished")
-        return end, RunStats(ttft=ttft, total=total, usage=end.usage, tokens=tokens)
 
     # --- files and history --------------------------------------------------------------
 

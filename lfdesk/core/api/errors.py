@@ -32,15 +32,9 @@ __all__ = [
     "TweaksRefusedError",
     "ValidationError",
     "error_from_response",
-    "redact",
 ]
 
 MAX_MESSAGE = 400
-
-def redact(text: str, secret: str | None = None) -> str:
-    """``text`` with ``secret`` and anything shaped like an API key or bearer token masked."""
-    return mask(text, secret)
-
 
 def one_line(text: str, limit: int = MAX_MESSAGE) -> str:
     """Collapse whitespace (server messages carry blank lines) and cap the length."""
@@ -63,8 +57,8 @@ class LangflowError(Exception):
         status_code: int | None = None,
         detail: Any = None,
     ) -> None:
-        self.message = redact(one_line(message))
-        self.hint = redact(hint if hint is not None else self.default_hint)
+        self.message = mask(one_line(message))
+        self.hint = mask(hint if hint is not None else self.default_hint)
         self.status_code = status_code
         self.detail = detail
         super().__init__(self.message)
@@ -274,7 +268,7 @@ class StreamProtocolError(LangflowError):
         excerpt: str = "",
         events_before: Sequence[Any] = (),
     ) -> None:
-        self.excerpt = redact(excerpt)
+        self.excerpt = mask(excerpt)
         # Events parsed from the same chunk before the bad line, so none is lost.
         self.events_before: list[Any] = list(events_before)
         super().__init__(message, hint)
@@ -290,7 +284,7 @@ def excerpt_of(data: bytes | str, limit: int = 80) -> str:
     text = text.strip()
     if len(text) > limit:
         text = text[:limit] + "…"
-    return redact(text.encode("unicode_escape").decode("ascii"))
+    return mask(text.encode("unicode_escape").decode("ascii"))
 
 
 def _parse_body(body: bytes | str | Any) -> Any:
@@ -359,8 +353,8 @@ def error_from_response(
     """
     err = _error_from_response(status, _parse_body(body), flow_ref, token_sent, retry_after)
     if secret:
-        err.message = redact(err.message, secret)
-        err.hint = redact(err.hint, secret)
+        err.message = mask(err.message, secret)
+        err.hint = mask(err.hint, secret)
         err.args = (err.message,)
     return err
 

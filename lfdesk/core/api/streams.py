@@ -29,7 +29,7 @@ from lfdesk.core.api.events import (
     error_text,
 )
 
-__all__ = ["AutoParser", "NdjsonParser", "SseParser", "StreamParser", "to_event"]
+__all__ = ["NdjsonParser", "SseParser", "StreamParser", "to_event"]
 
 _BOM = b"\xef\xbb\xbf"
 # The C scanner behind json.loads, called directly: json.loads spends most of its time on
@@ -332,37 +332,3 @@ class SseParser:
 
 
 StreamParser = NdjsonParser | SseParser
-
-
-class AutoParser:
-    """Picks NDJSON or SSE from the first non-blank byte (``{`` means NDJSON), for servers
-    whose framing is not known in advance."""
-
-    def __init__(self) -> None:
-        self._inner: StreamParser | None = None
-        self._pending = bytearray()
-
-    @property
-    def kind(self) -> str | None:
-        """Either "ndjson" or "sse"; None before the first non-blank byte."""
-        if self._inner is None:
-            return None
-        return "ndjson" if isinstance(self._inner, NdjsonParser) else "sse"
-
-    def feed(self, data: bytes) -> list[StreamEvent]:
-        if self._inner is None:
-            self._pending += data
-            head = bytes(self._pending).lstrip()
-            if head.startswith(_BOM):
-                head = head[3:].lstrip()
-            if not head:
-                return []
-            self._inner = NdjsonParser() if head[:1] in (b"{", b"[") else SseParser()
-            data = bytes(self._pending)
-            self._pending = bytearray()
-        return self._inner.feed(data)
-
-    def close(self) -> list[StreamEvent]:
-        if self._inner is None:
-            return []
-        return self._inner.close()

@@ -1,6 +1,6 @@
-"""Session: the document the window shows, and the one place a RunRequest is built.
+"""Document: the document the window shows, and the one place a RunRequest is built.
 
-A Session holds the open flow, its tweaks, the chat session id, the run options and the
+A Document holds the open flow, its tweaks, the chat session id, the run options and the
 connection (from a Profile). The code preview and the Run button both call
 ``build_request``, so the snippet a user copies is exactly the request Run sends.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from lfdesk.core.flow import FieldKind, Flow, load_flow
-from lfdesk.core.profiles import Profile
+from lfdesk.core.profiles import Profile, connection_for, tls_verify_for
 from lfdesk.core.redact import REDACTED
 from lfdesk.core.request import ApiFlavour, Connection, RunRequest
 from lfdesk.core.tweaks import TweakSet
@@ -29,30 +29,54 @@ def new_session_id() -> str:
     return str(uuid.uuid4())
 
 
-def connection_for(profile: Profile | None) -> Connection:
-    """The Connection a profile describes (the default local server when there is none)."""
-    if profile is None:
-        return Connection()
-    return Connection(
-        base_url=profile.base_url,
-        kind=profile.kind,
-        datastax_id=profile.datastax_id,
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """How to call a flow, besides its tweaks: the input, the chat session, the API."""
+
+    input_value: str | None = DEFAULT_INPUT
+    session_id: str | None = None
+    stream: bool = False
+    api: ApiFlavour = "v1"
+    input_type: str | None = None  # None: the flow's default (chat or text)
+    output_type: str | None = None
+    output_component: str | None = None
+
+
+def build_request(
+    flow: Flow | None,
+    connection: Connection,
+    options: RunOptions,
+    *,
+    tweaks: Mapping[str, Any] | None = None,
+    flow_ref: str | None = None,
+    flow_id: str | None = None,
+    flow_path: str | None = None,
+) -> RunRequest:
+    """The one place a RunRequest is made, for the app (``Document.build_request``) and the
+    command line alike. ``flow`` may be None for a run named only by its reference."""
+    if flow_id is None and flow is not None:
+        flow_id = flow.id
+    if flow_ref is None:
+        flow_ref = (flow.endpoint_name if flow is not None else None) or flow_id or ""
+    return RunRequest(
+        connection=connection,
+        flow_ref=flow_ref,
+        flow_id=flow_id,
+        input_value=options.input_value,
+        input_type=options.input_type or (flow.default_input_type if flow else "chat"),
+        output_type=options.output_type or (flow.default_output_type if flow else "chat"),
+        output_component=options.output_component,
+        session_id=options.session_id,
+        tweaks=dict(tweaks or {}),
+        stream=options.stream,
+        api=options.api,
+        flow_path=flow_path,
+        flow_name=flow.name if flow is not None else None,
     )
 
 
-def tls_verify_for(profile: Profile | None) -> bool | str:
-    """What to pass as ``verify`` to the HTTP client: a CA bundle path, or a flag."""
-    if profile is None:
-        return True
-    if not profile.verify_tls:
-        return False
-    if profile.ca_bundle:
-        return str(Path(profile.ca_bundle).expanduser())
-    return True
-
-
 @dataclass
-class Session:
+class Document:
     """One open flow and everything needed to run it."""
 
     flow: Flow
@@ -78,7 +102,7 @@ class Session:
         flow_path: str | Path | None = None,
         server_flow_id: str | None = None,
         profile: Profile | None = None,
-    ) -> Session:
+    ) -> Document:
         return cls(
             flow=flow,
             tweaks=TweakSet(flow),
@@ -89,7 +113,7 @@ class Session:
         )
 
     @classmethod
-    def open_file(cls, path: str | Path, *, profile: Profile | None = None) -> Session:
+    def open_file(cls, path: str | Path, *, profile: Profile | None = None) -> Document:
         """Read a flow file; raises FlowError with a readable message on bad input."""
         return cls.from_flow(load_flow(path), flow_path=Path(path), profile=profile)
 
@@ -103,7 +127,7 @@ class Session:
     def set_profile(self, profile: Profile | None) -> None:
         self.profile = profile
 
-    def replace_flow(self, other: Session) -> None:
+    def replace_flow(self, other: Document) -> None:
         """Take another session's flow (after a reload), keeping tweaks that still apply."""
         old = self.tweaks.to_json()
         self.flow = other.flow
@@ -194,20 +218,23 @@ class Session:
         ``input_value`` is the chat input; when it is None or blank the last message sent
         (or ``hello world!`` at first) is used, so the preview always shows a complete call.
         """
-        return RunRequest(
-            connection=self.connection,
-            flow_ref=self.flow_ref,
-            flow_id=self.flow_id,
+        options = RunOptions(
             input_value=self.effective_input(input_value),
-            input_type=self.input_type or self.flow.default_input_type,
-            output_type=self.output_type or self.flow.default_output_type,
-            output_component=self.output_component,
             session_id=self.session_id,
-            tweaks=self.tweaks.to_json(),
             stream=self.stream,
             api=self.api,
+            input_type=self.input_type,
+            output_type=self.output_type,
+            output_component=self.output_component,
+        )
+        return build_request(
+            self.flow,
+            self.connection,
+            options,
+            tweaks=self.tweaks.to_json(),
+            flow_ref=self.flow_ref,
+            flow_id=self.flow_id,
             flow_path=self.flow_path,
-            flow_name=self.flow.name,
         )
 
     def problems(self) -> list[str]:
