@@ -25,11 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lfdesk.core.flow import Component, Field, FieldKind, Flow
+from lfdesk.core.flow import Component, Field, FieldKind, FieldView, Flow
 from lfdesk.core.tweaks import GlobalVariable, TweakSet
 from lfdesk.ui import icons
 from lfdesk.ui.editors import FieldEditor, FileEditor, make_editor, monospace_font
-from lfdesk.ui.flowtree import VIEWS, fields_in_view
 
 _ERROR_STYLE = f"color: {icons.INVALID_COLOR.name()};"
 _HELP_STYLE = "color: palette(placeholder-text);"
@@ -113,7 +112,7 @@ class ComponentForm(QWidget):
         self._flow: Flow | None = None
         self._component: Component | None = None
         self._tweaks: TweakSet | None = None
-        self._view = "all"
+        self._view = FieldView.ALL
         self.rows: dict[str, FieldRow] = {}
         self._sections: list[_Section] = []
 
@@ -201,7 +200,7 @@ class ComponentForm(QWidget):
         return self._component.id if self._component else None
 
     @property
-    def view(self) -> str:
+    def view(self) -> FieldView:
         return self._view
 
     def set_component(
@@ -209,24 +208,24 @@ class ComponentForm(QWidget):
         flow: Flow | None,
         component: Component | str | None,
         tweaks: TweakSet | None,
-        view: str = "all",
+        view: FieldView | str = FieldView.ALL,
     ) -> None:
-        """Show the fields of `component` (an object or an id) in `view`, editing `tweaks`."""
-        if view not in VIEWS:
-            raise ValueError(f"unknown view {view!r}; expected one of {', '.join(VIEWS)}")
+        """Show the fields of `component` (an object or an id) in `view`, editing `tweaks`.
+
+        ValueError for a view that is not a FieldView."""
+        new_view = FieldView(view)
         if isinstance(component, str):
             component = flow.component(component) if flow is not None else None
         self._flow = flow
         self._component = component
         self._tweaks = tweaks
-        self._view = view
+        self._view = new_view
         self._rebuild()
 
-    def set_view(self, view: str) -> None:
-        if view not in VIEWS:
-            raise ValueError(f"unknown view {view!r}; expected one of {', '.join(VIEWS)}")
-        if view != self._view:
-            self._view = view
+    def set_view(self, view: FieldView | str) -> None:
+        new_view = FieldView(view)
+        if new_view is not self._view:
+            self._view = new_view
             self._rebuild()
 
     def clear(self) -> None:
@@ -332,14 +331,14 @@ class ComponentForm(QWidget):
                 return
             self._show_empty(False)
             self._fill_header(comp)
-            fields = fields_in_view(comp, self._view)
+            fields = comp.fields_in(self._view)
             main = [f for f in fields if f.tweakable and not f.advanced]
             advanced = [f for f in fields if f.tweakable and f.advanced]
             locked = [f for f in fields if not f.tweakable]
             if not fields:
                 note = QLabel(
                     "No fields exposed by the flow author here."
-                    if self._view == "exposed"
+                    if self._view is FieldView.EXPOSED
                     else "This component has no fields.",
                     self.content,
                 )

@@ -11,17 +11,16 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 
-from lfdesk.core.flow import Flow, load_flow, parse_flow
+from lfdesk.core.flow import FieldView, Flow, load_flow, parse_flow
 from lfdesk.core.tweaks import TweakSet
 from lfdesk.ui import icons
-from lfdesk.ui.flowtree import (
-    NO_EXPOSED_HINT,
+from lfdesk.ui.flowtree import NO_EXPOSED_HINT, FlowTree
+from lfdesk.ui.flowtree_filter import FlowTreeFilterProxy
+from lfdesk.ui.flowtree_model import (
     ChangedRole,
     ComponentIdRole,
     ExposedRole,
     FieldNameRole,
-    FlowTree,
-    FlowTreeFilterProxy,
     FlowTreeModel,
     InvalidRole,
     SearchTextRole,
@@ -84,6 +83,11 @@ def test_model_is_sound_on_real_flows(qapp: Any, qtmodeltester: Any, path: Path,
     qtmodeltester.check(model)
     assert model.rowCount() == 1
     assert model.rowCount(model.index(0, 0)) == len(flow.components)
+    # The rows under a component are the core's field view, in the flow's order.
+    for comp in flow.components[:5]:
+        ci = model.component_index(comp.id)
+        shown = [model.index(r, 0, ci).data(FieldNameRole) for r in range(model.rowCount(ci))]
+        assert shown == [f.name for f in comp.fields_in(FieldView(view))]
     # And again with a change in, which adds badges and bold fonts.
     tweakable = [(c, f) for c in flow.components for f in c.fields if f.tweakable]
     if tweakable:
@@ -418,3 +422,5 @@ def test_no_flow_is_fine(qtbot: Any, qtmodeltester: Any) -> None:
     assert not tree.hint_label.isVisibleTo(tree)
     with pytest.raises(ValueError):
         tree.set_view("some")
+    with pytest.raises(ValueError):  # a core view the tree's switch does not offer
+        tree.set_view(FieldView.TWEAKABLE)

@@ -22,10 +22,11 @@ from PySide6.QtWidgets import (
     QToolButton,
 )
 
-from lfdesk.core.flow import Component, FieldKind, Flow, load_flow
+from lfdesk.core.flow import Component, FieldKind, FieldView, Flow, load_flow
 from lfdesk.core.tweaks import GlobalVariable, TweakSet
 from lfdesk.ui import editors
-from lfdesk.ui.flowtree import FlowTree, SearchTextRole
+from lfdesk.ui.flowtree import FlowTree
+from lfdesk.ui.flowtree_model import SearchTextRole
 from lfdesk.ui.forms import ComponentForm
 
 DATA = Path(__file__).parents[1] / "data"
@@ -461,6 +462,20 @@ def test_exposed_view_shows_only_exposed(qtbot: Any) -> None:
     assert "api_key" in form.rows and "code" in form.rows
     form.set_component(flow, PROMPT, tweaks, "exposed")
     assert form.rows == {}
+
+
+def test_form_shows_the_core_field_views(qtbot: Any, echo: tuple[Flow, TweakSet]) -> None:
+    flow, tweaks = echo
+    comp = flow.component(OPENAI)
+    form = _form(qtbot, flow, OPENAI, tweaks)
+    assert form.view is FieldView.ALL
+    assert set(form.rows) == {f.name for f in comp.fields_in(FieldView.ALL)}
+    form.set_view(FieldView.TWEAKABLE)
+    assert set(form.rows) == {f.name for f in comp.tweakable_fields()}
+    assert "code" not in form.rows
+    with pytest.raises(ValueError):
+        form.set_view("some")
+    assert form.view is FieldView.TWEAKABLE
 
 
 def test_form_screenshot(qtbot: Any, echo: tuple[Flow, TweakSet], artifacts_dir: Path) -> None:
