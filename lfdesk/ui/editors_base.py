@@ -12,12 +12,12 @@ import json
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFontDatabase, QPalette
+from PySide6.QtGui import QFontDatabase, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QSizePolicy, QWidget
 
 from lfdesk.core.flow import Field
 from lfdesk.core.tweaks import GlobalVariable
-from lfdesk.ui import icons
+from lfdesk.ui import theme
 
 
 def monospace_font() -> Any:
@@ -88,9 +88,7 @@ class FieldEditor(QWidget):
             if invalid:
                 pal = w.palette()
                 base = pal.color(QPalette.ColorRole.Base)
-                pal.setColor(
-                    QPalette.ColorRole.Base, _blend(base, QColor(icons.INVALID_COLOR), 0.22)
-                )
+                pal.setColor(QPalette.ColorRole.Base, theme.blend(base, theme.INVALID_COLOR, 0.22))
                 w.setPalette(pal)
             else:
                 w.setPalette(QPalette())
@@ -118,14 +116,6 @@ class FieldEditor(QWidget):
         """Mark a child as the one that turns red when the value is invalid."""
         widget.setProperty("editor_part", True)
         return widget
-
-
-def _blend(a: QColor, b: QColor, t: float) -> QColor:
-    return QColor(
-        round(a.red() * (1 - t) + b.red() * t),
-        round(a.green() * (1 - t) + b.green() * t),
-        round(a.blue() * (1 - t) + b.blue() * t),
-    )
 
 
 def _same_payload(a: Any, b: Any) -> bool:

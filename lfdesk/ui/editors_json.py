@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from lfdesk.core.flow import Field
-from lfdesk.ui import icons
+from lfdesk.ui import theme
 from lfdesk.ui.editors_base import FieldEditor, GrowingPlainTextEdit, monospace_font, value_text
 
 
@@ -58,8 +58,8 @@ class JsonTextEdit(GrowingPlainTextEdit):
                 sel = QTextEdit.ExtraSelection()
                 fmt = QTextCharFormat()
                 fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
-                fmt.setUnderlineColor(QColor(icons.INVALID_COLOR))
-                bg = QColor(icons.INVALID_COLOR)
+                fmt.setUnderlineColor(QColor(theme.INVALID_COLOR))
+                bg = QColor(theme.INVALID_COLOR)
                 bg.setAlpha(40)
                 fmt.setBackground(bg)
                 cursor = QTextCursor(block)

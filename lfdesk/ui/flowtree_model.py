@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication
 
 from lfdesk.core.flow import Component, Field, FieldKind, FieldView, Flow
 from lfdesk.core.tweaks import GlobalVariable, TweakSet
-from lfdesk.ui import icons
+from lfdesk.ui import icons, theme
 from lfdesk.ui.flowtree_values import SECRET_MASK, clip, short_value
 
 _ModelIndex = QModelIndex | QPersistentModelIndex
@@ -467,7 +467,7 @@ class FlowTreeModel(QAbstractItemModel):
             return "<br>".join(lines)
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == 0 and self._cstate(i)[1]:
-                return QColor(icons.INVALID_COLOR)
+                return QColor(theme.INVALID_COLOR)
             if column == 1 or not self._fields[i]:
                 return _secondary_color()
             return None
@@ -502,7 +502,7 @@ class FlowTreeModel(QAbstractItemModel):
             return self._field_tooltip(comp, fld, i, j)
         if role == Qt.ItemDataRole.ForegroundRole:
             if self._state(i, j)[1]:
-                return QColor(icons.INVALID_COLOR)
+                return QColor(theme.INVALID_COLOR)
             if not fld.tweakable:
                 return _disabled_color()
             if column == 1:
@@ -544,7 +544,7 @@ class FlowTreeModel(QAbstractItemModel):
             bad = self._tweaks.invalid(comp.id, fld.name)
             if bad is not None:
                 lines.append(
-                    f"<span style='color:{icons.INVALID_COLOR.name()}'>{_html(bad.message)}</span>"
+                    f"<span style='color:{theme.INVALID_COLOR.name()}'>{_html(bad.message)}</span>"
                 )
         return "<br>".join(lines)
 

@@ -27,10 +27,10 @@ from PySide6.QtWidgets import (
 
 from lfdesk.core.flow import Component, Field, FieldKind, FieldView, Flow
 from lfdesk.core.tweaks import GlobalVariable, TweakSet
-from lfdesk.ui import icons
+from lfdesk.ui import icons, theme
 from lfdesk.ui.editors import FieldEditor, FileEditor, make_editor, monospace_font
 
-_ERROR_STYLE = f"color: {icons.INVALID_COLOR.name()};"
+_ERROR_STYLE = f"color: {theme.INVALID_COLOR.name()};"
 _HELP_STYLE = "color: palette(placeholder-text);"
 _MAX_LABEL_WIDTH = 170
 
