@@ -21,7 +21,7 @@ from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
 from lfdesk.ui import theme
-from lfdesk.ui.theme import (  # noqa: F401  (the state colours, as they were imported from here)
+from lfdesk.ui.theme import (  # the state colours, as other modules import them from here
     CHANGED_COLOR,
     EXPOSED_COLOR,
     INVALID_COLOR,
@@ -29,6 +29,23 @@ from lfdesk.ui.theme import (  # noqa: F401  (the state colours, as they were im
     OK_COLOR,
     STOPPED_COLOR,
 )
+
+__all__ = [
+    "CHANGED_COLOR",
+    "EXPOSED_COLOR",
+    "INVALID_COLOR",
+    "LOCKED_COLOR",
+    "OK_COLOR",
+    "STOPPED_COLOR",
+    "badge_icon",
+    "component_icon",
+    "flow_icon",
+    "icon",
+    "names",
+    "status_icon",
+    "svg_for",
+    "svg_source",
+]
 
 _SIZES = (16, 20, 24, 32, 48, 64, 96)
 
