@@ -7,7 +7,6 @@ otherwise they never skip: a server that cannot start fails the tests loudly.
 from __future__ import annotations
 
 import copy
-import json
 import os
 import sys
 from collections.abc import Iterator
@@ -17,11 +16,11 @@ from typing import Any
 import pytest
 
 HERE = Path(__file__).resolve().parent
-DATA = HERE.parent / "data"
 if str(HERE) not in sys.path:  # works under any --import-mode
     sys.path.insert(0, str(HERE))
 
 from fake_openai import FakeOpenAI  # noqa: E402
+from helpers.data import load_flow  # noqa: E402
 from langflow_server import LangflowServer, ensure_langflow_venv  # noqa: E402
 
 ECHO_OPENAI_NODE = "OpenAIModelComponent-44DEX"
@@ -31,12 +30,6 @@ ECHO_ENDPOINT = "echo-chat"
 def live_disabled() -> bool:
     """True when ``LFDESK_LIVE=0`` (or false/no/off) asks to skip the live tests."""
     return os.environ.get("LFDESK_LIVE", "").strip().lower() in ("0", "false", "no", "off")
-
-
-def load_flow(name: str) -> dict[str, Any]:
-    """A flow JSON file from ``tests/data``."""
-    data: dict[str, Any] = json.loads((DATA / name).read_text(encoding="utf-8"))
-    return data
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

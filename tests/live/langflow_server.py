@@ -15,7 +15,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+# tests/ on the path for the shared helpers, however this module is loaded (pytest, run.sh's
+# sys.path trick, ``python -m tests.live.langflow_server``).
+_TESTS = str(Path(__file__).resolve().parents[1])
+if _TESTS not in sys.path:
+    sys.path.insert(0, _TESTS)
+
+from helpers.net import free_port  # noqa: E402
 
 LANGFLOW_VERSION = "1.13.0"
 STARTUP_TIMEOUT = 240.0
@@ -115,13 +122,6 @@ def ensure_langflow_venv() -> Path:
             return venv
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")

@@ -10,9 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-TESTS = ROOT / "tests"
+from helpers.data import ROOT, TESTS
 
 
 @pytest.fixture

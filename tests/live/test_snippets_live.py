@@ -3,7 +3,6 @@ prints exactly the answer that `lfdesk run` got for the same input and tweaks.""
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import subprocess
@@ -14,15 +13,14 @@ from typing import Any
 
 import pytest
 import toolchains
+from helpers.data import OPENAI, load_flow
 
 from lfdesk.core import codegen
 from lfdesk.core.request import Connection, RunRequest
 
-ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "tests" / "data"
 INPUT = 'snippet check ✓ "q" $HOME `x` it\'s'
 TWEAK_ARGS = ["--tweak", "OpenAI.temperature=0.7", "--tweak", "PromptComponent-0ko7V.template=Be loud: {question}"]
-TWEAKS = {"OpenAIModelComponent-44DEX": {"temperature": 0.7}, "PromptComponent-0ko7V": {"template": "Be loud: {question}"}}
+TWEAKS = {OPENAI: {"temperature": 0.7}, "PromptComponent-0ko7V": {"template": "Be loud: {question}"}}
 
 # generator -> (file name, command builder)
 RUN: dict[str, tuple[str, list[str]]] = {
@@ -89,9 +87,9 @@ def test_snippet_prints_the_same_answer(gen: str, langflow: Any, echo_flow: dict
 def test_python_local_runs_the_flow_file_with_no_server(expected: str, fake_openai: Any, live_env: dict[str, str],
                                                          tmp_path: Path) -> None:
     """python-local runs the flow through lfx in Langflow's own environment: no server."""
-    flow = copy.deepcopy(json.loads((DATA / "echo_chat.flow.json").read_text()))
+    flow = load_flow("echo_chat.flow.json")
     for node in flow["data"]["nodes"]:
-        if node["id"] == "OpenAIModelComponent-44DEX":
+        if node["id"] == OPENAI:
             node["data"]["node"]["template"]["openai_api_base"]["value"] = fake_openai.base_url
     flow_path = tmp_path / "echo_chat.flow.json"
     flow_path.write_text(json.dumps(flow))

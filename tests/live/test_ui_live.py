@@ -3,59 +3,62 @@ temperature in the form, run streamed, and watch the answer arrive in pieces."""
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Iterator
 from typing import Any
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp/lfdesk-test-runtime")
-os.makedirs(os.environ["XDG_RUNTIME_DIR"], mode=0o700, exist_ok=True)
+from helpers.qtenv import use_offscreen
 
-import PySide6.QtWidgets  # noqa: E402  (PySide6 before qasync)
+use_offscreen()
+
 import pytest  # noqa: E402
-import qasync  # noqa: E402
-from keyring.backends import fail  # noqa: E402
-from qtloop import qasync_loop  # noqa: E402
+from helpers.data import OPENAI  # noqa: E402
+from helpers.shots import (  # noqa: E402
+    distinct_colours,
+    grab_with_popup,
+    region,
+    same_pixels,
+    shoot,
+)
+from PySide6.QtCore import QPoint, QRect  # noqa: E402
 
 from lfdesk.core.profiles import Profile, ProfileStore  # noqa: E402
 from lfdesk.core.secrets import TokenStore  # noqa: E402
-from lfdesk.core.settings import Settings  # noqa: E402
 from lfdesk.ui.mainwindow import MainWindow  # noqa: E402
 
-OPENAI = "OpenAIModelComponent-44DEX"
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
 
-@pytest.fixture
-def qloop(qapp: PySide6.QtWidgets.QApplication, qtbot: Any) -> Iterator[qasync.QEventLoop]:
-    """The qasync loop, "running" for the whole test (see tests/qtloop.py)."""
-    with qasync_loop(qapp, qtbot, timeout_ms=10000) as loop:
-        yield loop
-
-
-def test_window_streams_the_echo_flow_with_a_tweak(
-    qtbot: Any, qloop: qasync.QEventLoop, langflow: Any, echo_flow: dict[str, Any], fake_openai: Any
-) -> None:
-    tokens = TokenStore(fail.Keyring())  # in memory, this process only
-    tokens.set("live", langflow.api_key)
+def open_live_window(
+    make_window: Any, memory_tokens: TokenStore, langflow: Any
+) -> tuple[MainWindow, Profile]:
+    """The window on the sample flow, connected to the live Langflow as profile "live"."""
+    memory_tokens.set("live", langflow.api_key)
     profiles = ProfileStore()
     profile = Profile("live", base_url=langflow.base_url)
     profiles.add(profile)
-    window = MainWindow(settings=Settings(), profiles=profiles, tokens=tokens, persist=False)
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
+    window = make_window(profiles=profiles)
     window.open_sample()
     window.select_profile("live")
+    return window, profile
+
+
+def test_window_streams_the_echo_flow_with_a_tweak(
+    qtbot: Any,
+    make_window: Any,
+    memory_tokens: TokenStore,
+    langflow: Any,
+    echo_flow: dict[str, Any],
+    fake_openai: Any,
+) -> None:
+    window, profile = open_live_window(make_window, memory_tokens, langflow)
     qtbot.waitUntil(lambda: "Langflow 1.13.0" in window.windowTitle(), timeout=20000)
 
     # open the echo flow from the server, through the ConnectionController
     window.fetch_server_flow(profile, echo_flow["id"])
     qtbot.waitUntil(
-        lambda: window.session is not None and window.session.source == "server", timeout=20000
+        lambda: window.document is not None and window.document.source == "server", timeout=20000
     )
-    session = window.session
+    session = window.document
     assert session is not None
     assert session.server_flow_id == echo_flow["id"]
     assert session.flow_ref == "echo-chat"
@@ -97,20 +100,20 @@ def test_window_streams_the_echo_flow_with_a_tweak(
     assert stats.startswith("first token")
     # the model saw the tweak
     assert fake_openai.last_chat().body["temperature"] == pytest.approx(0.7)
-    window.shutdown()
 
 
-def _grab_with_menu(window: MainWindow, menu: PySide6.QtWidgets.QMenu) -> Any:
-    """The window's picture with the open popup menu painted where it is on screen (a popup
-    is a window of its own, so ``window.grab()`` leaves it out)."""
-    from PySide6.QtGui import QPainter
-
-    picture = window.grab()
-    if menu.isVisible():
-        painter = QPainter(picture)
-        painter.drawPixmap(menu.pos() - window.mapToGlobal(window.rect().topLeft()), menu.grab())
-        painter.end()
-    return picture
+def shoot_sessions_menu(window: MainWindow, artifacts_dir: Any, name: str) -> None:
+    """The window with the open Sessions menu painted in, saved; checks the menu is in the
+    picture, where it is on screen, with its entries drawn."""
+    menu = window.chat.sessions_menu
+    assert menu.isVisible()
+    image = shoot(grab_with_popup(window, menu), artifacts_dir, name)
+    at = QRect(menu.mapToGlobal(QPoint(0, 0)) - window.mapToGlobal(QPoint(0, 0)), menu.size())
+    assert image.rect().contains(at), (at, image.rect())
+    assert not same_pixels(image.copy(at), window.grab().toImage().copy(at))  # painted in
+    assert distinct_colours(image, at) > 8  # text on it, not an empty box
+    # under the menu, the chat pane it was opened from
+    assert image.rect().contains(region(window, window.chat.sessions_button))
 
 
 @pytest.mark.qt_log_ignore(
@@ -118,28 +121,19 @@ def _grab_with_menu(window: MainWindow, menu: PySide6.QtWidgets.QMenu) -> Any:
 )
 def test_window_lists_and_loads_past_sessions(
     qtbot: Any,
-    qloop: qasync.QEventLoop,
+    make_window: Any,
+    memory_tokens: TokenStore,
     langflow: Any,
     echo_flow: dict[str, Any],
     fake_openai: Any,
     artifacts_dir: Any,
 ) -> None:
-    tokens = TokenStore(fail.Keyring())
-    tokens.set("live", langflow.api_key)
-    profiles = ProfileStore()
-    profile = Profile("live", base_url=langflow.base_url)
-    profiles.add(profile)
-    window = MainWindow(settings=Settings(), profiles=profiles, tokens=tokens, persist=False)
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
-    window.open_sample()
-    window.select_profile("live")
+    window, profile = open_live_window(make_window, memory_tokens, langflow)
     window.fetch_server_flow(profile, echo_flow["id"])
     qtbot.waitUntil(
-        lambda: window.session is not None and window.session.source == "server", timeout=20000
+        lambda: window.document is not None and window.document.source == "server", timeout=20000
     )
-    session = window.session
+    session = window.document
     assert session is not None
     assert window.chat.sessions_button.isEnabled()
 
@@ -157,9 +151,9 @@ def test_window_lists_and_loads_past_sessions(
     window.chat.sessions_button.click()
     qtbot.waitUntil(lambda: (ran, False) in window.chat.session_choices(), timeout=20000)
     qtbot.wait(100)
-    _grab_with_menu(window, window.chat.sessions_menu).save(
-        str(artifacts_dir / "chat-sessions-menu.png")
-    )
+    # the menu: the session that ran, not the current one (the new, empty session is)
+    assert window.chat.session_choices()[0] == (session.session_id, True)
+    shoot_sessions_menu(window, artifacts_dir, "chat-sessions-menu.png")
     window.chat.choose_session(ran)
     assert session.session_id == ran
     qtbot.waitUntil(
@@ -175,8 +169,8 @@ def test_window_lists_and_loads_past_sessions(
     window.chat.sessions_button.click()
     qtbot.waitUntil(lambda: (ran, True) in window.chat.session_choices(), timeout=20000)
     qtbot.wait(100)
-    _grab_with_menu(window, window.chat.sessions_menu).save(
-        str(artifacts_dir / "chat-sessions.png")
-    )
+    # the menu marks the loaded session as current; the chat shows its two messages
+    assert [c for c in window.chat.session_choices() if c[1]] == [(ran, True)]
+    assert [v.role for v in window.chat.messages()][:2] == ["user", "ai"]
+    shoot_sessions_menu(window, artifacts_dir, "chat-sessions.png")
     window.chat.sessions_menu.hide()
-    window.shutdown()

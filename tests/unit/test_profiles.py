@@ -19,13 +19,6 @@ from lfdesk.core.profiles import (
 )
 
 
-@pytest.fixture(autouse=True)
-def lfdesk_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "lfdesk-home"
-    monkeypatch.setenv("LFDESK_HOME", str(home))
-    return home
-
-
 def local(name: str = "local", **kwargs: object) -> Profile:
     return Profile(name, base_url="http://127.0.0.1:7860", **kwargs)  # type: ignore[arg-type]
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -10,46 +13,20 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
-from keyring.errors import KeyringError, KeyringLocked, PasswordDeleteError
+from keyring.errors import KeyringError, KeyringLocked
+from testkeyring import CHILD_BACKEND, MemoryKeyring
 
 from lfdesk.core import paths
 from lfdesk.core.profiles import Profile, ProfileStore
+from lfdesk.core.redact import mask, redact_headers
 from lfdesk.core.secrets import (
     MEMORY_BACKEND_NAME,
     SERVICE,
     TokenStore,
     describe_backend,
-    redact,
-    redact_headers,
 )
 
 TOKEN = "sk-lf-TEST-5f1c0b7e9d2a4c6b8e0f1a3c5e7d9b2f"
-
-
-class MemoryKeyring(KeyringBackend):
-    """A keyring backend that keeps passwords in a dict and records the calling threads."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-        self.threads: list[int] = []
-
-    def get_password(self, service: str, username: str) -> str | None:
-        self.threads.append(threading.get_ident())
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.threads.append(threading.get_ident())
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.threads.append(threading.get_ident())
-        try:
-            del self.entries[(service, username)]
-        except KeyError:
-            raise PasswordDeleteError("No such password") from None
 
 
 class BrokenKeyring(MemoryKeyring):
@@ -76,11 +53,18 @@ class BrokenKeyring(MemoryKeyring):
         raise self.error("cannot delete")
 
 
-@pytest.fixture(autouse=True)
-def lfdesk_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "lfdesk-home"
-    monkeypatch.setenv("LFDESK_HOME", str(home))
-    return home
+def test_the_tests_never_reach_the_os_keyring(memory_keyring: MemoryKeyring) -> None:
+    """tests/conftest.py: this process uses a fresh in-memory backend, child processes the
+    null one (so `lfdesk` run as a child keeps tokens in its memory)."""
+    TokenStore().set("local", TOKEN)
+    assert memory_keyring.entries == {(SERVICE, "local"): TOKEN}
+    assert os.environ["PYTHON_KEYRING_BACKEND"] == CHILD_BACKEND
+    child = subprocess.run(
+        [sys.executable, "-c", "import keyring; b = keyring.get_keyring(); "
+         "print(type(b).__module__, type(b).__name__)"],
+        capture_output=True, text=True, timeout=60, check=True,
+    )
+    assert child.stdout.split() == ["keyring.backends.null", "Keyring"]
 
 
 def files_containing(root: Path, needle: str) -> list[Path]:
@@ -270,7 +254,7 @@ def test_no_file_contains_the_token(lfdesk_home: Path) -> None:
 
 
 def test_backend_names() -> None:
-    assert TokenStore(MemoryKeyring()).backend_name() == "test secrets MemoryKeyring"
+    assert TokenStore(MemoryKeyring()).backend_name() == "testkeyring MemoryKeyring"
     assert TokenStore(fail.Keyring()).backend_name() == MEMORY_BACKEND_NAME
     from keyring.backends import SecretService
 
@@ -297,12 +281,12 @@ async def test_async_fallback() -> None:
     assert not store.is_persistent()
 
 
-def test_redact() -> None:
+def test_mask() -> None:
     text = f"POST failed: key={TOKEN} (again {TOKEN}); other=abc"
-    assert redact(text, [TOKEN]) == "POST failed: key=*** (again ***); other=abc"
-    assert redact(text, [TOKEN, "abc", ""]) == "POST failed: key=*** (again ***); other=***"
-    assert redact("abcdef", ["abc", "abcdef"]) == "***"
-    assert redact("nothing here", []) == "nothing here"
+    assert mask(text, TOKEN) == "POST failed: key=*** (again ***); other=abc"
+    assert mask(text, TOKEN, "abc", "") == "POST failed: key=*** (again ***); other=***"
+    assert mask("abcdef", "abc", "abcdef") == "***"
+    assert mask("nothing here") == "nothing here"
 
 
 def test_redact_headers() -> None:
