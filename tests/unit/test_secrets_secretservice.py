@@ -5,6 +5,8 @@ XDG_RUNTIME_DIR, so the user's own keyring and session bus are never touched. Th
 started with ``--unlock`` and a password on stdin: that creates and unlocks a ``login``
 collection without any prompt, which is what makes it work headless. A locked collection is
 checked too: the unlock prompt cannot show (no display), so the store must fall back to memory.
+
+tests/run.sh installs dbus and gnome-keyring: without them the test fails, it never skips.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -20,7 +21,7 @@ import textwrap
 import time
 from pathlib import Path
 
-import pytest
+from helpers.tools import require_tools
 
 import lfdesk
 
@@ -143,16 +144,9 @@ def _wait_gone(pid: int, seconds: float = 5.0) -> None:
         os.kill(pid, signal.SIGKILL)
 
 
-def _missing_tools() -> list[str]:
-    return [t for t in ("dbus-run-session", "gnome-keyring-daemon") if shutil.which(t) is None]
-
-
-@pytest.mark.skipif(
-    bool(_missing_tools()),
-    reason=f"needs dbus-run-session and gnome-keyring-daemon (missing: {_missing_tools()}); "
-    "on Debian: apt-get install dbus gnome-keyring",
-)
-def test_token_store_with_real_secret_service(tmp_path: Path) -> None:
+def test_token_store_with_real_secret_service(tmp_path: Path, os_keyring: object) -> None:
+    # os_keyring: this test opts in to a real Secret Service (its own, in a private session)
+    require_tools("dbus-run-session", "gnome-keyring-daemon", debian="dbus gnome-keyring")
     script = tmp_path / "secret_service_check.py"
     script.write_text(SCRIPT)
     home = tmp_path / "home"
