@@ -200,12 +200,12 @@ def _short(value: Any, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _visible_fields(comp: Component, args: argparse.Namespace) -> list[Field]:
+def _visible_fields(comp: Component, args: argparse.Namespace) -> tuple[Field, ...]:
+    from lfdesk.core.flow import FieldView
+
     if args.exposed:
-        return [f for f in comp.fields if f.exposed]
-    if args.all:
-        return list(comp.fields)
-    return [f for f in comp.fields if f.tweakable]
+        return comp.fields_in(FieldView.EXPOSED)
+    return comp.fields_in(FieldView.EVERY if args.all else FieldView.TWEAKABLE)
 
 
 def cmd_components(args: argparse.Namespace) -> int:
@@ -270,16 +270,11 @@ def _profile(name: str) -> Profile:
 
 
 def _connection_of(profile: Profile | None, url: str | None) -> Connection:
-    from lfdesk.core.request import Connection, RequestError
+    from lfdesk.core.profiles import connection_for
+    from lfdesk.core.request import RequestError
 
     try:
-        if profile is not None:
-            return Connection(
-                base_url=profile.base_url,
-                kind=profile.kind,
-                datastax_id=profile.datastax_id,
-            )
-        return Connection(base_url=url or "http://127.0.0.1:7860")
+        return connection_for(profile, url)
     except RequestError as exc:
         _fail(str(exc))
 
@@ -301,7 +296,8 @@ def _token_for(profile: Profile | None, key_env: str = "LANGFLOW_API_KEY") -> st
 def cmd_snippet(args: argparse.Namespace) -> int:
     from lfdesk.core import codegen
     from lfdesk.core.codegen import RenderOptions
-    from lfdesk.core.request import RequestError, RunRequest
+    from lfdesk.core.document import RunOptions, build_request
+    from lfdesk.core.request import RequestError
 
     flow = _load_flow(args.flow)
     tweaks = _apply_tweaks(flow, args.tweaks_file, args.tweak)
@@ -317,19 +313,18 @@ def cmd_snippet(args: argparse.Namespace) -> int:
         input_value = None
     else:
         input_value = args.input if args.input is not None else "hello world!"
-    request = RunRequest(
-        connection=connection,
-        flow_ref=args.flow_ref or flow.run_ref,
-        flow_id=flow.id,
-        input_value=input_value,
-        input_type=flow.default_input_type,
-        output_type=flow.default_output_type,
-        session_id=args.session,
+    request = build_request(
+        flow,
+        connection,
+        RunOptions(
+            input_value=input_value,
+            session_id=args.session,
+            stream=args.stream,
+            api=args.api,
+        ),
         tweaks=tweaks.to_json(),
-        stream=args.stream,
-        api=args.api,
+        flow_ref=args.flow_ref or flow.run_ref,
         flow_path=str(Path(args.flow).resolve()),
-        flow_name=flow.name,
     )
     inline: str | None = None
     if args.inline_secrets:
@@ -440,11 +435,9 @@ def _server(args: argparse.Namespace) -> tuple[Connection, str | None, Profile |
 
 
 def _verify_of(profile: Profile | None) -> bool | str:
-    if profile is None:
-        return True
-    if profile.ca_bundle:
-        return profile.ca_bundle
-    return profile.verify_tls
+    from lfdesk.core.profiles import tls_verify_for
+
+    return tls_verify_for(profile)
 
 
 def _run_async(coro: Any) -> Any:
@@ -543,101 +536,71 @@ def cmd_pull(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    import time
-
-    from lfdesk.core.api import EndEvent, LangflowClient, StreamError, TokenEvent
-    from lfdesk.core.request import RequestError, RunRequest
-    from lfdesk.core.transcript import Transcript
+    from lfdesk.core.api import LangflowClient, LangflowError
+    from lfdesk.core.conversation import Conversation, TerminalPrinter, format_stats
+    from lfdesk.core.document import RunOptions, build_request
+    from lfdesk.core.request import RequestError
+    from lfdesk.core.runner import execute
 
     connection, token, profile = _server(args)
     local = Path(args.flow_ref)
     local_flow = _load_flow(args.flow_ref) if local.suffix == ".json" and local.exists() else None
+    printer = TerminalPrinter()
+
+    def show(changes: list[Any]) -> None:
+        if args.json:
+            return
+        piece = printer.text_of(changes)
+        if piece:
+            sys.stdout.write(piece)
+            sys.stdout.flush()
 
     async def go() -> int:
         async with LangflowClient(connection, token, verify=_verify_of(profile)) as client:
             flow = local_flow
-            if flow is not None:
-                ref, flow_id = flow.run_ref, flow.id
-            else:
-                ref = args.flow_ref
-                flow_id = None
+            flow_ref: str | None = None
+            flow_id: str | None = None
+            if flow is None:
+                flow_ref = args.flow_ref
                 if args.tweak or args.tweaks_file or args.api == "v2":
-                    flow_id = await _resolve_flow_id(client, ref)
+                    flow_id = await _resolve_flow_id(client, args.flow_ref)
                     flow = await client.fetch_flow(flow_id)
+            else:
+                flow_ref = flow.run_ref
             tweaks = (
                 _apply_tweaks(flow, args.tweaks_file, args.tweak).to_json()
                 if flow is not None
                 else {}
             )
-            request = RunRequest(
-                connection=connection,
-                flow_ref=ref,
-                flow_id=flow_id,
-                input_value=args.input,
-                input_type=flow.default_input_type if flow else "chat",
-                output_type=flow.default_output_type if flow else "chat",
-                session_id=args.session,
-                tweaks=tweaks,
-                stream=args.stream,
-                api=args.api,
+            options = RunOptions(
+                input_value=args.input, session_id=args.session, stream=args.stream, api=args.api
+            )
+            request = build_request(
+                flow, connection, options, tweaks=tweaks, flow_ref=flow_ref, flow_id=flow_id
             )
             try:
                 request.body()
             except RequestError as exc:
                 _fail(str(exc))
-            start = time.perf_counter()
-            if not args.stream:
-                result = await client.run(request)
-                total = time.perf_counter() - start
-                if args.json:
-                    print(json.dumps(result.raw, indent=2, ensure_ascii=False))
-                else:
-                    print(result.text)
-                _print_stats(None, total, result.usage)
-                return 0
-            transcript = Transcript()
-            ttft: float | None = None
-            end_result = None
-            events: list[dict[str, Any]] = []
+            conversation = Conversation(args.input)
             try:
-                async for event in client.stream(request):
-                    if ttft is None and isinstance(event, TokenEvent) and event.chunk:
-                        ttft = time.perf_counter() - start
-                    if args.json:
-                        events.append({"event": type(event).__name__})
-                    else:
-                        piece = transcript.feed(event)
-                        if piece:
-                            if ttft is None:
-                                ttft = time.perf_counter() - start
-                            sys.stdout.write(piece)
-                            sys.stdout.flush()
-                    if isinstance(event, EndEvent):
-                        end_result = event.result
-            except StreamError as exc:
-                if transcript.printed_any:
+                outcome = await execute(client, request, conversation, show)
+            except LangflowError:
+                if printer.printed_any:
                     sys.stdout.write("\n")
-                _fail(exc.message)
-            total = time.perf_counter() - start
+                raise
             if args.json:
-                print(json.dumps(end_result.raw if end_result else None, indent=2))
+                raw = outcome.result.raw if outcome.result is not None else None
+                print(json.dumps(raw, indent=2, ensure_ascii=False))
+            elif not args.stream:
+                print(outcome.answer)
             else:
                 sys.stdout.write("\n")
-            _print_stats(ttft, total, end_result.usage if end_result else None)
+            print("-- " + format_stats(outcome.stats, sep=", "), file=sys.stderr)
             return 0
 
     result: int = _run_async(go())
     return result
-
-
-def _print_stats(ttft: float | None, total: float, usage: Any) -> None:
-    parts = []
-    if ttft is not None:
-        parts.append(f"first token {ttft:.2f} s")
-    parts.append(f"total {total:.2f} s")
-    if usage is not None and (usage.input_tokens is not None or usage.output_tokens is not None):
-        parts.append(f"tokens {usage.input_tokens or 0} in / {usage.output_tokens or 0} out")
-    print("-- " + ", ".join(parts), file=sys.stderr)
 
 
 def cmd_screenshot(args: argparse.Namespace) -> int:

@@ -1,9 +1,8 @@
 """The chat pane: the conversation of one chat session, the message input, the raw event log.
 
-Messages are upserted by id (Langflow re-sends a message as it grows). Streamed tokens go
-into a buffer that a short timer flushes, so thousands of tokens a second cost a few cheap
-repaints, not thousands. Answers are rendered as Markdown when complete (and, while they
-stream, re-rendered at a slower pace when short enough to be cheap).
+It renders what the core's Conversation says (``apply_change``): messages keyed by the
+conversation, appends coalesced in a buffer that a short timer flushes, so thousands of tokens
+a second cost a few cheap repaints. It never reads raw stream events itself.
 
 Signals: ``sendRequested(str)`` (the input text, Ctrl+Enter), ``stopRequested()`` (Esc),
 ``newSessionRequested()``, ``sessionsRequested()`` (the Sessions button: list the server's
@@ -13,52 +12,28 @@ sessions), ``sessionChosen(str)`` (a session id picked from that list), ``inputC
 
 from __future__ import annotations
 
-import json
-import time
 from collections import deque
-from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QEvent, QMargins, QObject, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import (
-    QColor,
-    QFontDatabase,
-    QKeyEvent,
-    QPalette,
-    QTextBlockFormat,
-    QTextCharFormat,
-    QTextCursor,
-    QTextFormat,
-)
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QFontDatabase, QKeyEvent, QPalette, QTextCursor
 from PySide6.QtWidgets import (
-    QApplication,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QMenu,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QSplitter,
-    QTextBrowser,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from lfdesk.core.api import (
-    EndEvent,
-    ErrorEvent,
-    MessageEvent,
-    OtherEvent,
-    RunStats,
-    TokenEvent,
-)
+from lfdesk.core.conversation import Change, Outcome, format_stats
+from lfdesk.ui.messageview import MessageView
 
 FLUSH_MS = 30  # token buffer flush interval: ~33 repaints a second at most
-MARKDOWN_EVERY_S = 0.4  # while streaming, re-render Markdown at most this often...
-MARKDOWN_LIVE_MAX = 4000  # ...and only while the text is this short (~10 ms to lay out)
 RAW_LOG_LINES = 2000
 EMPTY_TEXT = (
     "No messages in this session yet.\n"
@@ -66,231 +41,8 @@ EMPTY_TEXT = (
 )
 
 
-def format_stats(stats: RunStats) -> str:
-    """``first token 0.25 s · total 0.94 s · 5 in / 12 out tokens`` (parts that are known)."""
-    parts: list[str] = []
-    if stats.ttft is not None:
-        parts.append(f"first token {stats.ttft:.2f} s")
-    parts.append(f"total {stats.total:.2f} s")
-    usage = stats.usage
-    if usage is not None and (usage.input_tokens is not None or usage.output_tokens is not None):
-        inp = "?" if usage.input_tokens is None else str(usage.input_tokens)
-        out = "?" if usage.output_tokens is None else str(usage.output_tokens)
-        parts.append(f"{inp} in / {out} out tokens")
-    elif stats.tokens:
-        parts.append(f"{stats.tokens} chunks streamed")
-    return " · ".join(parts)
-
-
 def short_id(session_id: str) -> str:
     return session_id[:8] + "…" if len(session_id) > 9 else session_id
-
-
-def _blend(a: QColor, b: QColor, t: float) -> QColor:
-    return QColor(
-        round(a.red() + (b.red() - a.red()) * t),
-        round(a.green() + (b.green() - a.green()) * t),
-        round(a.blue() + (b.blue() - a.blue()) * t),
-    )
-
-
-class _Body(QTextBrowser):
-    """A message's text: a read-only QTextBrowser as tall as its content (no own scrolling)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setOpenExternalLinks(True)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.viewport().setAutoFillBackground(False)
-        self.setAutoFillBackground(False)
-        self.setStyleSheet("QTextBrowser { background: transparent; }")
-        self.document().setDocumentMargin(2)
-        self.document().documentLayout().documentSizeChanged.connect(self._fit)
-        self.setFixedHeight(self._wanted_height())
-
-    def _wanted_height(self) -> int:
-        return max(int(self.document().size().height()) + 4, self.fontMetrics().height() + 8)
-
-    def _fit(self, *_args: object) -> None:
-        h = self._wanted_height()
-        if h != self.height():
-            self.setFixedHeight(h)
-
-    def resizeEvent(self, event: Any) -> None:
-        super().resizeEvent(event)
-        self.document().setTextWidth(self.viewport().width())
-        self._fit()
-
-    def wheelEvent(self, event: Any) -> None:
-        event.ignore()  # let the transcript scroll
-
-
-class MessageView(QFrame):
-    """One message: a header (who), the text, and a small line for timings."""
-
-    def __init__(self, role: str, who: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.role = role  # "user", "ai", "error", "info"
-        self.setObjectName(f"message-{role}")
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setAutoFillBackground(True)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 4, 8, 4)
-        layout.setSpacing(0)
-        self.header = QLabel(who)
-        font = self.header.font()
-        font.setBold(True)
-        self.header.setFont(font)
-        self.body = _Body(self)
-        self.stats = QLabel()
-        self.stats.setObjectName("stats")
-        small = self.stats.font()
-        small.setPointSizeF(max(small.pointSizeF() * 0.9, 7.0))
-        self.stats.setFont(small)
-        self.stats.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        self.stats.hide()
-        layout.addWidget(self.header)
-        layout.addWidget(self.body)
-        layout.addWidget(self.stats)
-        self._text = ""
-        self.snapshot = ""
-        self.streamed = ""
-        self.complete = False
-        self._last_markdown = 0.0
-        self.markdown = role == "ai"
-        self.apply_palette()
-
-    def apply_palette(self) -> None:
-        pal = self.palette()
-        parent = self.parentWidget()
-        app_pal = parent.palette() if parent is not None else QApplication.palette()
-        base = app_pal.color(QPalette.ColorRole.Base)
-        if self.role == "user":
-            colour = _blend(base, app_pal.color(QPalette.ColorRole.Highlight), 0.16)
-        elif self.role == "error":
-            colour = _blend(base, QColor(220, 50, 50), 0.18)
-        elif self.role == "info":
-            colour = _blend(base, app_pal.color(QPalette.ColorRole.Link), 0.10)
-        else:
-            colour = app_pal.color(QPalette.ColorRole.AlternateBase)
-        pal.setColor(QPalette.ColorRole.Window, colour)
-        pal.setColor(QPalette.ColorRole.Base, colour)
-        self.setPalette(pal)
-
-    # --- text ------------------------------------------------------------------------------
-    #
-    # Langflow sends a partial add_message holding the first chunk, then a token event for
-    # every chunk (that first one included), then the full text again. So the view keeps the
-    # server's last `snapshot` and the concatenated `streamed` tokens and shows whichever
-    # extends the other: no doubled first chunk, and the final message always wins.
-
-    def text(self) -> str:
-        return self._text
-
-    def set_text(self, text: str, *, final: bool = True) -> None:
-        """Replace the text; Markdown is rendered when ``final`` (or when short enough)."""
-        self._text = text
-        if self.markdown and (final or len(text) <= MARKDOWN_LIVE_MAX):
-            self.body.setMarkdown(text)
-            self._shade_code_blocks()
-            self._last_markdown = time.monotonic()
-        else:
-            self.body.setPlainText(text)
-
-    def _shade_code_blocks(self) -> None:
-        """Give fenced code blocks a background (Qt's Markdown import sets none), from the
-        palette so it reads on light and dark themes."""
-        doc = self.body.document()
-        pal = self.palette()
-        shade = _blend(
-            pal.color(QPalette.ColorRole.Base), pal.color(QPalette.ColorRole.Text), 0.07
-        )
-        block = doc.begin()
-        cursor: QTextCursor | None = None
-        while block.isValid():
-            fmt = block.blockFormat()
-            if fmt.hasProperty(QTextFormat.Property.BlockCodeFence) or fmt.hasProperty(
-                QTextFormat.Property.BlockCodeLanguage
-            ):
-                cursor = cursor or QTextCursor(doc)
-                cursor.setPosition(block.position())
-                shaded = QTextBlockFormat()
-                shaded.setBackground(shade)
-                cursor.mergeBlockFormat(shaded)
-            block = block.next()
-
-    def set_snapshot(self, text: str, *, complete: bool) -> None:
-        """The server's full text of the message (an upsert)."""
-        self.snapshot = text
-        if complete:
-            self.complete = True
-            self.set_text(text, final=True)
-        else:
-            self._show(self._reconcile())
-
-    def add_streamed(self, chunk: str) -> None:
-        """Streamed text arrived (already coalesced by the pane's flush)."""
-        if not chunk:
-            return
-        self.streamed += chunk
-        if not self.complete:
-            self._show(self._reconcile())
-
-    def _reconcile(self) -> str:
-        snap, streamed = self.snapshot, self.streamed
-        if streamed.startswith(snap):
-            return streamed
-        if snap.startswith(streamed):
-            return snap
-        return streamed if len(streamed) > len(snap) else snap
-
-    def _show(self, text: str) -> None:
-        """Show ``text`` cheaply: append when it extends what is shown."""
-        if text == self._text:
-            return
-        now = time.monotonic()
-        live_markdown = (
-            self.markdown
-            and len(text) <= MARKDOWN_LIVE_MAX
-            and now - self._last_markdown >= MARKDOWN_EVERY_S
-        )
-        if live_markdown or not text.startswith(self._text):
-            self.set_text(text, final=False)
-            return
-        delta = text[len(self._text) :]
-        self._text = text
-        cursor = QTextCursor(self.body.document())
-        cursor.movePosition(QTextCursor.MoveOperation.End)
-        cursor.insertText(delta, QTextCharFormat())
-
-    def finish(self) -> None:
-        """The message is complete: render its Markdown once."""
-        if self.markdown:
-            self.set_text(self._text, final=True)
-
-    def set_stats(self, text: str) -> None:
-        self.stats.setText(text)
-        self.stats.setVisible(bool(text))
-
-    def natural_width(self) -> int:
-        """The width the text would take unwrapped, plus the frame (for short bubbles)."""
-        fm = self.body.fontMetrics()
-        lines = self._text.splitlines() or [""]
-        text_w = max(fm.horizontalAdvance(line) for line in lines[:200])
-        head_w = self.header.fontMetrics().horizontalAdvance(self.header.text())
-        layout = self.layout()
-        margins = layout.contentsMargins() if layout is not None else QMargins()
-        extra = margins.left() + margins.right() + 2 * self.frameWidth() + 16
-        return max(text_w, head_w) + extra
-
-
-@dataclass
-class _Pending:
-    view: MessageView
-    chunks: list[str]
 
 
 class _InputFilter(QObject):
@@ -337,15 +89,14 @@ class ChatPane(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._views: dict[str, MessageView] = {}
+        self._views: dict[str, MessageView] = {}  # "run:key" -> view
         self._order: list[MessageView] = []
-        self._pending: dict[str, _Pending] = {}
+        self._pending: dict[str, list[str]] = {}  # "run:key" -> appends not yet shown
         self._raw_pending: list[str] = []
         self._raw_lines: deque[str] = deque(maxlen=RAW_LOG_LINES)
-        self._pending_user: MessageView | None = None
+        self._run = 0  # conversation keys are per run: views are keyed "run:key"
         self._run_answers: list[MessageView] = []
-        self._run_errors: dict[str, MessageView] = {}
-        self._local_ids = 0
+        self._notes = 0
         self._history: list[str] = []
         self._history_pos: int | None = None
         self.flush_count = 0  # repaint batches, for tests and the curious
@@ -536,14 +287,14 @@ class ChatPane(QWidget):
         if isinstance(sid, str) and sid:
             self.choose_session(sid)
 
-    def show_loaded_messages(self, messages: list[MessageEvent]) -> None:
-        """A stored conversation: the transcript replaced by ``messages`` (oldest first)."""
+    def show_conversation(self, changes: list[Change]) -> None:
+        """A stored conversation (a past session from the server), replacing the transcript."""
         self.clear()
-        for m in messages:
-            self.upsert_message(
-                m.id, m.sender, m.sender_name, m.text, complete=True, is_error=m.is_error
-            )
-        n = len(messages)
+        self.begin_run()
+        for change in changes:
+            self.apply_change(change)
+        self.flush()
+        n = sum(1 for c in changes if c.new)
         self.show_info(f"Loaded {n} message{'' if n == 1 else 's'} from the server.")
 
     def set_placeholder(self, default_message: str) -> None:
@@ -604,8 +355,7 @@ class ChatPane(QWidget):
             self.transcript.verticalScrollBar().setValue(maximum)
 
     def _add_view(self, key: str, role: str, who: str) -> MessageView:
-        view = MessageView(role, who, self._column)
-        view.setProperty("messageId", key)
+        view = MessageView(role, who, key.partition(":")[2], self._column)
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         if role == "user":
@@ -615,8 +365,6 @@ class ChatPane(QWidget):
             row.addWidget(view, 1)
         self._column_layout.insertLayout(self._column_layout.count() - 1, row)
         self.empty_label.hide()
-        if role == "user":
-            self._fit_user_view(view)
         view.apply_palette()
         self._views[key] = view
         self._order.append(view)
@@ -633,19 +381,17 @@ class ChatPane(QWidget):
             if view.role == "user":
                 self._fit_user_view(view)
 
-    def _new_local_id(self) -> str:
-        self._local_ids += 1
-        return f"local-{self._local_ids}"
-
     def messages(self) -> list[MessageView]:
         """Every message view, in order (for tests and for copying)."""
         return list(self._order)
 
-    def message(self, message_id: str) -> MessageView | None:
-        return self._views.get(message_id)
+    def message(self, key: str) -> MessageView | None:
+        """The newest message with this conversation key (a server message id, ``user``...)."""
+        return next((v for v in reversed(self._order) if v.key == key), None)
 
     def transcript_text(self) -> str:
         """The conversation as plain text (header, text and stats of each message)."""
+        self.flush()
         out: list[str] = []
         for v in self._order:
             line = f"{v.header.text()}: {v.text()}"
@@ -671,168 +417,97 @@ class ChatPane(QWidget):
         self._order.clear()
         self._pending.clear()
         self._run_answers.clear()
-        self._pending_user = None
 
-    def begin_run(self, message: str) -> None:
-        """A run starts: show the user's message now (the server's echo of it is merged)."""
+    # --- a run's conversation -------------------------------------------------------------------
+
+    def begin_run(self) -> None:
+        """A run starts: its conversation's keys are new from here on."""
         self.flush()
+        self._run += 1
         self._run_answers = []
-        self._run_errors = {}
-        view = self._add_view(self._new_local_id(), "user", "You")
-        view.set_text(message)
-        self._fit_user_view(view)
-        self._pending_user = view
 
-    def upsert_message(
-        self,
-        message_id: str,
-        sender: str,
-        sender_name: str,
-        text: str,
-        *,
-        complete: bool = True,
-        is_error: bool = False,
-    ) -> MessageView:
-        """Add the message, or replace the text of the one with this id."""
-        key = message_id or self._new_local_id()
+    def apply_change(self, change: Change) -> None:
+        """Show what the run's conversation changed: appends wait for the next flush."""
+        key = f"{self._run}:{change.key}"
         view = self._views.get(key)
-        if view is None and sender == "User" and self._pending_user is not None:
-            # The server echoes the user's message: adopt the one already shown.
-            view = self._pending_user
-            self._pending_user = None
-            old = view.property("messageId")
-            self._views.pop(old, None)
-            self._views[key] = view
-            view.setProperty("messageId", key)
         if view is None:
-            if is_error:
-                role, who = "error", f"Error · {sender_name}" if sender_name else "Error"
-            elif sender == "User":
-                role, who = "user", sender_name or "You"
-            else:
-                role, who = "ai", sender_name or sender or "AI"
-            view = self._add_view(key, role, who)
-            if role == "ai":
+            view = self._add_view(key, change.role, change.who)
+            if change.role == "ai":
                 self._run_answers.append(view)
-        pending = self._pending.pop(key, None)
-        if pending is not None:
-            # Tokens queued before this snapshot are older than it: count them first.
-            view.streamed += "".join(pending.chunks)
-        view.set_snapshot(text, complete=complete)
-        if view.role == "user":
-            self._fit_user_view(view)
-        return view
+        if change.replace is not None:
+            self._pending.pop(key, None)  # the new text already holds them
+            view.set_text(change.replace, final=change.complete)
+            if view.role == "user":
+                self._fit_user_view(view)
+        elif change.append:
+            self._pending.setdefault(key, []).append(change.append)
+            if not self._flush_timer.isActive():
+                self._flush_timer.start()
+        if change.complete and change.replace is None and not view.complete:
+            self._flush_one(key)
+            view.finish()
 
-    def append_token(self, message_id: str, chunk: str) -> None:
-        """Queue streamed text for a message; shown at the next flush (~30 ms)."""
-        if not chunk:
-            return
-        pending = self._pending.get(message_id)
-        if pending is None:
-            view = self._views.get(message_id)
-            if view is None:
-                view = self._add_view(message_id, "ai", "AI")
-                self._run_answers.append(view)
-            pending = _Pending(view, [])
-            self._pending[message_id] = pending
-        pending.chunks.append(chunk)
-        if not self._flush_timer.isActive():
-            self._flush_timer.start()
+    def _flush_one(self, key: str) -> None:
+        chunks = self._pending.pop(key, None)
+        view = self._views.get(key)
+        if chunks and view is not None:
+            view.append("".join(chunks))
 
     def flush(self) -> None:
-        """Show the buffered tokens and raw events: one text update per message."""
+        """Show the buffered text and raw events: one text update per message."""
         if self._pending:
             self.flush_count += 1
-            for pending in self._pending.values():
-                pending.view.add_streamed("".join(pending.chunks))
-            self._pending.clear()
+            for key in list(self._pending):
+                self._flush_one(key)
         if self._raw_pending:
             self._raw_lines.extend(self._raw_pending)
             if self.raw_log.isVisible():
                 self.raw_log.appendPlainText("\n".join(self._raw_pending[-RAW_LOG_LINES:]))
             self._raw_pending.clear()
 
-    def show_error(self, text: str) -> MessageView:
-        """An error, in the conversation, as readable text.
-
-        The same error told twice in one run (the stream's error event, then the failure
-        with its hint) is shown once, with the longer wording.
-        """
+    def end_run(self, outcome: Outcome) -> None:
+        """The run ended: the answers rendered in full, and its figures (or "stopped") shown
+        under the last one. A failure is already in the conversation as an error message."""
         self.flush()
-        for shown, view in list(self._run_errors.items()):
-            if text.startswith(shown) or shown.startswith(text):
-                if len(text) > len(shown):
-                    view.set_text(text)
-                    del self._run_errors[shown]
-                    self._run_errors[text] = view
-                return view
-        view = self._add_view(self._new_local_id(), "error", "Error")
+        for view in self._run_answers:
+            view.finish()
+        stats = format_stats(outcome.stats)
+        last = self._run_answers[-1] if self._run_answers else None
+        if outcome.status == "ok":
+            if last is not None:
+                last.set_stats(stats)
+            else:
+                self.show_info(f"The flow gave no chat answer ({stats}).")
+        elif outcome.status == "stopped":
+            if last is not None:
+                last.set_stats(f"stopped · {stats}")
+            else:
+                self.show_info("Stopped.")
+
+    def _note(self, role: str, title: str, text: str) -> MessageView:
+        self.flush()
+        self._notes += 1
+        view = self._add_view(f"note:{self._notes}", role, title)
         view.set_text(text)
-        self._run_errors[text] = view
         return view
 
+    def show_error(self, text: str) -> MessageView:
+        """An error from the app (not from a run), in the conversation."""
+        return self._note("error", "Error", text)
+
     def show_info(self, text: str, title: str = "lfdesk") -> MessageView:
-        """A note from the app (what is needed to run, a stopped run...); the same note twice
-        in a row is shown once."""
-        self.flush()
+        """A note from the app (what is needed to run...); the same note twice in a row is
+        shown once."""
         last = self._order[-1] if self._order else None
         if last is not None and last.role == "info" and last.text() == text:
             return last
-        view = self._add_view(self._new_local_id(), "info", title)
-        view.markdown = True
-        view.set_text(text)
-        return view
+        return self._note("info", title, text)
 
-    def finish_run(self, result_text: str | None, stats: RunStats | None) -> None:
-        """The run ended well: make sure the answer is shown, and add the timings line."""
-        self.flush()
-        self._pending_user = None
-        if not self._run_answers and result_text:
-            view = self._add_view(self._new_local_id(), "ai", "AI")
-            view.set_text(result_text)
-            self._run_answers.append(view)
-        for view in self._run_answers:
-            view.finish()
-        if stats is not None:
-            if self._run_answers:
-                self._run_answers[-1].set_stats(format_stats(stats))
-            else:
-                self.show_info(f"The flow gave no chat answer ({format_stats(stats)}).")
+    # --- raw events -------------------------------------------------------------------------
 
-    def stopped(self) -> None:
-        self.flush()
-        self._pending_user = None
-        for view in self._run_answers:
-            view.finish()
-        if self._run_answers:
-            last = self._run_answers[-1]
-            last.set_stats("stopped" + (f" · {last.stats.text()}" if last.stats.text() else ""))
-        else:
-            self.show_info("Stopped.")
-
-    # --- events ---------------------------------------------------------------------------------
-
-    def apply_event(self, event: object) -> None:
-        """Show one stream event (MessageEvent, TokenEvent, EndEvent, ErrorEvent, OtherEvent)."""
-        self._log_raw(event)
-        if isinstance(event, TokenEvent):
-            self.append_token(event.message_id, event.chunk)
-        elif isinstance(event, MessageEvent):
-            self.upsert_message(
-                event.id,
-                event.sender,
-                event.sender_name,
-                event.text,
-                complete=event.state != "partial",
-                is_error=event.is_error,
-            )
-        elif isinstance(event, ErrorEvent):
-            self.show_error(event.message)
-        elif isinstance(event, EndEvent):
-            self.flush()
-
-    def _log_raw(self, event: object) -> None:
-        self._raw_pending.append(_event_json(event))
+    def add_raw_line(self, line: str) -> None:
+        """One stream event as a JSON line (shown in the raw log at the next flush)."""
+        self._raw_pending.append(line)
         if not self._flush_timer.isActive():
             self._flush_timer.start()
 
@@ -863,25 +538,4 @@ class ChatPane(QWidget):
                 view.apply_palette()
 
 
-def _event_json(event: object) -> str:
-    """One line of JSON for the raw log (the wire form when the event kept it)."""
-    payload: Any
-    if isinstance(event, TokenEvent):
-        payload = {"event": "token", "data": {"id": event.message_id, "chunk": event.chunk}}
-    elif isinstance(event, MessageEvent):
-        payload = {"event": "add_message", "data": event.raw}
-    elif isinstance(event, EndEvent):
-        payload = {"event": "end", "data": {"result": event.result.raw}}
-    elif isinstance(event, ErrorEvent):
-        payload = {"event": "error", "data": event.raw}
-    elif isinstance(event, OtherEvent):
-        payload = {"event": event.name, "data": event.data}
-    else:
-        payload = {"event": type(event).__name__, "data": repr(event)}
-    try:
-        return json.dumps(payload, ensure_ascii=False, default=str)
-    except (TypeError, ValueError):
-        return json.dumps({"event": type(event).__name__, "data": repr(event)})
-
-
-__all__ = ["ChatPane", "MessageView", "format_stats", "short_id"]
+__all__ = ["ChatPane", "MessageView", "short_id"]

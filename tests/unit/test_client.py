@@ -48,7 +48,9 @@ from lfdesk.core.api import (
     Usage,
     parse_version,
 )
+from lfdesk.core.conversation import Conversation
 from lfdesk.core.request import Connection, RunRequest
+from lfdesk.core.runner import execute
 
 DATA = Path(__file__).parent.parent / "data"
 CAPTURES = DATA / "captures"
@@ -159,12 +161,15 @@ async def test_v2_sync_and_stream_replay(replay_server: ReplayServer) -> None:
     async with LangflowClient(Connection(replay_server.base_url), API_KEY) as c:
         sync = await c.run(req(c.connection, api="v2"))
         events = await collect(c, req(c.connection, api="v2", stream=True))
+        outcome = await execute(c, req(c.connection, api="v2", stream=True), Conversation("q"))
     assert sync.text == V2_SYNC_ANSWER
-    end = events[-1]
-    assert isinstance(end, EndEvent)
-    # The v2 end event has no answer: the client fills it from the output event and messages.
-    assert end.result.text == V2_STREAM_ANSWER and end.result.texts == [V2_STREAM_ANSWER]
-    assert end.result.usage == Usage(5, 7, 12) and end.result.session_id == FLOW_ID
+    assert isinstance(events[-1], EndEvent)
+    # The v2 end event has no answer: the conversation fills it from the output event and
+    # the messages.
+    end = outcome.result
+    assert end is not None and outcome.status == "ok"
+    assert end.text == V2_STREAM_ANSWER and end.texts == [V2_STREAM_ANSWER]
+    assert end.usage == Usage(5, 7, 12) and end.session_id == FLOW_ID
     assert "".join(e.chunk for e in events if isinstance(e, TokenEvent)) == V2_STREAM_ANSWER
     assert any(isinstance(e, OtherEvent) and e.name == "vertices_sorted" for e in events)
     posted = [r for r in replay_server.requests if r.path == "/api/v2/workflows"]
@@ -190,17 +195,22 @@ async def test_replay_errors(replay_server: ReplayServer, stream: bool) -> None:
         assert_clean(e)
 
 
-async def test_run_with_stats_replay(replay_server: ReplayServer) -> None:
+async def test_execute_replay(replay_server: ReplayServer) -> None:
     seen: list[Any] = []
+    changes: list[Any] = []
     async with LangflowClient(Connection(replay_server.base_url), API_KEY) as c:
-        result, stats = await c.run_with_stats(req(c.connection, stream=True), seen.append)
-        plain, plain_stats = await c.run_with_stats(req(c.connection))
-    assert result.text == STREAM_ANSWER
+        streamed = await execute(
+            c, req(c.connection, stream=True), Conversation("q"), changes.extend, seen.append
+        )
+        plain = await execute(c, req(c.connection), Conversation("q"))
+    assert streamed.status == "ok" and streamed.answer == STREAM_ANSWER
+    stats = streamed.stats
     assert stats.ttft is not None and 0 < stats.ttft <= stats.total
     assert stats.tokens == 5 and stats.usage == Usage(5, 5, 10)
     assert len(seen) == 13 and isinstance(seen[-1], EndEvent)
-    assert plain.text == NONSTREAM_ANSWER and plain_stats.ttft is None and plain_stats.tokens == 0
-    assert plain_stats.total > 0
+    assert changes[0].key == "user" and changes[0].replace == "q"
+    assert plain.answer == NONSTREAM_ANSWER and plain.stats.ttft is None
+    assert plain.stats.tokens == 0 and plain.stats.total > 0
 
 
 async def test_cancel_mid_stream_ends_at_once() -> None:
@@ -541,11 +551,9 @@ async def test_list_flows_and_projects() -> None:
 
     async with mock(handler) as c:
         flows = await c.list_flows()
-        projects = await c.list_projects()
     assert flows[0] == FlowSummary("f1", "Echo", "echo-chat", "d", "p1", "2026-11-28T21:00:00")
     assert flows[1] == FlowSummary("f2", "Other", None, "", None, None)
     assert dict(seen[0].url.params) == {"get_all": "true", "header_flows": "true"}
-    assert projects == [{"id": "p1", "name": "Starter"}]
 
     async with mock(lambda r: httpx.Response(200, json={"items": rows, "total": 2})) as c:
         assert len(await c.list_flows()) == 2
@@ -740,10 +748,8 @@ async def test_v1_end_without_usage_takes_it_from_messages() -> None:
         ("end", {"result": {"outputs": []}}),
     )
     async with mock(lambda r: stream_response(body)) as c:
-        events = await collect(c, req(c.connection, stream=True))
-    end = events[-1]
-    assert isinstance(end, EndEvent)
-    assert end.result == RunResult("x", ["x"], "s1", Usage(1, 2, 3), {"outputs": []}, 200)
+        outcome = await execute(c, req(c.connection, stream=True), Conversation(None))
+    assert outcome.result == RunResult("x", ["x"], "s1", Usage(1, 2, 3), {"outputs": []}, 200)
 
 
 # --- legacy streaming (Langflow < 1.1.2) ---------------------------------------------------

@@ -19,8 +19,8 @@ from lfdesk.core.api import (
     TweaksRefusedError,
     ValidationError,
     error_from_response,
-    redact,
 )
+from lfdesk.core.redact import mask
 
 CAPTURES = Path(__file__).parent.parent / "data" / "captures"
 KEY = "sk-" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8S9t0U1v"
@@ -193,11 +193,11 @@ def test_secrets_are_masked() -> None:
     assert KEY not in LangflowError(f"boom {KEY}", f"hint {KEY}").describe()
 
 
-def test_redact() -> None:
-    assert redact(f"x-api-key: {KEY}") == "x-api-key: ***"
-    assert redact("Authorization: Bearer abc.def.ghi") == "Authorization: ***"
-    assert redact("nothing here") == "nothing here"
-    assert redact("my s3cret!", "s3cret!") == "my ***"
+def test_mask() -> None:
+    assert mask(f"x-api-key: {KEY}") == "x-api-key: ***"
+    assert mask("Authorization: Bearer abc.def.ghi") == "Authorization: ***"
+    assert mask("nothing here") == "nothing here"
+    assert mask("my s3cret!", "s3cret!") == "my ***"
 
 
 def test_describe_and_stall() -> None:

@@ -12,16 +12,17 @@ import pytest
 
 from lfdesk.core import codegen
 from lfdesk.core.api import MessageEvent, TokenEvent
+from lfdesk.core.conversation import Conversation
+from lfdesk.core.document import Document
 from lfdesk.core.history import (
     MAX_ANSWER_CHARS,
     SCHEMA_VERSION,
     HistoryEntry,
-    PartialAnswer,
     RunHistory,
+    RunRecord,
 )
 from lfdesk.core.redact import register_secret
 from lfdesk.core.request import Connection, RunRequest
-from lfdesk.core.session import Session
 
 DATA = Path(__file__).parents[1] / "data"
 OPENAI = "OpenAIModelComponent-44DEX"
@@ -36,8 +37,8 @@ def history(tmp_path: Path) -> RunHistory:
 
 
 @pytest.fixture
-def session() -> Session:
-    s = Session.open_file(DATA / "echo_chat.flow.json")
+def session() -> Document:
+    s = Document.open_file(DATA / "echo_chat.flow.json")
     s.tweaks.set(OPENAI, "temperature", 0.7)
     return s
 
@@ -64,7 +65,7 @@ def test_default_path_is_in_the_data_dir(tmp_path: Path, _lfdesk_home: Path) -> 
     h.close()
 
 
-def test_record_and_get_round_trip(history: RunHistory, session: Session) -> None:
+def test_record_and_get_round_trip(history: RunHistory, session: Document) -> None:
     req = session.build_request("hello there")
     entry_id = history.record(
         req,
@@ -212,7 +213,7 @@ def test_a_newer_schema_is_kept_aside(tmp_path: Path) -> None:
     h.close()
 
 
-def test_token_never_reaches_the_file(tmp_path: Path, session: Session) -> None:
+def test_token_never_reaches_the_file(tmp_path: Path, session: Document) -> None:
     keyring_token = "kr-Zq81-registered-token-value"  # not token-shaped: masked because registered
     register_secret(keyring_token)
     typed_key = "plain-openai-key-typed-in"  # a secret field's literal: never registered
@@ -287,30 +288,35 @@ def test_usable_through_asyncio_to_thread(history: RunHistory) -> None:
     assert len(asyncio.run(main())) == 10
 
 
-def test_partial_answer_from_events() -> None:
-    partial = PartialAnswer(started=0.0)
-    assert partial.text == "" and partial.ttft is None
-    partial.add(MessageEvent("u1", "User", "User", "hi", "complete", None, None, False, {}))
-    partial.add(TokenEvent("m1", ""))
-    assert partial.first_token is None
-    partial.add(TokenEvent("m1", "Hel"))
-    partial.add(TokenEvent("m1", "lo"))
-    assert partial.text == "Hello"
-    assert partial.ttft is not None
-    partial.add(MessageEvent("m1", "Machine", "AI", "Hello wor", "partial", None, None, False, {}))
-    assert partial.text == "Hello wor"  # the longer of the snapshot and the tokens
-    partial.add(MessageEvent("m2", "Machine", "AI", "Second", "complete", None, None, False, {}))
-    assert partial.text == "Hello wor\n\nSecond"
+def test_a_stopped_run_is_recorded_from_its_conversation(history: RunHistory, session: Document) -> None:
+    clock = iter([0.0, 0.25, 0.5, 2.0]).__next__
+    conv = Conversation("hi", clock=clock)
+    conv.begin()
+    conv.feed(MessageEvent("u1", "User", "User", "hi", "complete", None, None, False, {}))
+    conv.feed(TokenEvent("m1", ""))
+    assert conv.ttft is None
+    conv.feed(TokenEvent("m1", "Hel"))  # the first answer text, at 0.25 s
+    conv.feed(TokenEvent("m1", "lo"))
+    conv.feed(MessageEvent("m1", "Machine", "AI", "Hello wor", "partial", None, None, False, {}))
+    conv.feed(MessageEvent("m2", "Machine", "AI", "Second", "complete", None, None, False, {}))
+    conv.stop()  # at 0.5 s
+    entry_id = history.record_run(RunRecord(session.build_request("hi"), conv.outcome(), "local"))
+    entry = history.get(entry_id)
+    assert entry is not None
+    assert entry.status == "stopped"
+    assert entry.answer == "Hello wor\n\nSecond"  # the longer of the snapshot and the tokens
+    assert entry.ttft == 0.25 and entry.total == 0.5
+    assert entry.profile == "local" and entry.input_value == "hi"
 
 
-def test_restore_puts_back_tweaks_keeping_secrets(history: RunHistory, session: Session) -> None:
+def test_restore_puts_back_tweaks_keeping_secrets(history: RunHistory, session: Document) -> None:
     session.tweaks.set(OPENAI, "api_key", "typed-secret-now")
     entry_id = history.record(
         session.build_request("q"), status="ok", secret_fields=session.tweaks.secret_literals()
     )
     entry = history.get(entry_id)
     assert entry is not None
-    other = Session.open_file(DATA / "echo_chat.flow.json")
+    other = Document.open_file(DATA / "echo_chat.flow.json")
     other.tweaks.set(OPENAI, "api_key", "the-current-secret")
     other.tweaks.set(OPENAI, "max_tokens", 99)
     assert entry.same_flow(other.flow_id, other.flow_ref, other.flow.name)

@@ -12,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lfdesk.core.api import (
-    AutoParser,
     EndEvent,
     ErrorEvent,
     FlowBuildError,
@@ -296,15 +295,6 @@ def test_sse_legacy_error_event() -> None:
     events = parse(SseParser, b'event: error\ndata: {"error": "model exploded"}\n\n')
     assert len(events) == 1 and isinstance(events[0], ErrorEvent)
     assert events[0].message == "model exploded"
-
-
-def test_auto_parser_picks_the_framing() -> None:
-    for data, kind in ((NDJSON, "ndjson"), (SSE, "sse")):
-        p = AutoParser()
-        assert p.feed(b"\n") == [] and p.kind is None
-        events = p.feed(data) + p.close()
-        assert p.kind == kind
-        assert events == parse(NdjsonParser if kind == "ndjson" else SseParser, data)
 
 
 # --- to_event ------------------------------------------------------------------------------
