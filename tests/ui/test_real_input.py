@@ -3,7 +3,7 @@
 The other UI tests call widgets in-process on the offscreen platform. This one starts
 ``python -m lfdesk FLOW`` on Xvfb with Qt's xcb platform and uses it the way a person does:
 real mouse clicks and key presses, then the Copy button, and checks what lands on the X
-clipboard. Nothing is decided from pixels:
+clipboard. Where to click is never decided from pixels:
 
 - Where to click comes from a twin: the same MainWindow built in this process (offscreen, the
   same code, flow and window size), given the same input. So the test follows layout changes
@@ -13,9 +13,10 @@ clipboard. Nothing is decided from pixels:
   event loop only after the input sent before it, so reading PRIMARY both says which field
   took the typing and waits for the app to catch up.
 
-Screenshots of the real screen go to the test artifacts as ``real-input-*.png``.
-Needs Debian's xvfb, xdotool and xclip (skips only without Xvfb or xdotool); imagemagick
-for the screenshots.
+Screenshots of the real screen go to the test artifacts as ``real-input-*.png``, and are
+checked for what they must show (the window drawn, the row clicked painted selected, the
+snippet in the preview). Needs Debian's xvfb, xdotool, xclip and imagemagick, which
+tests/run.sh installs: without them the test fails, it never skips.
 """
 
 from __future__ import annotations
@@ -24,35 +25,27 @@ import contextlib
 import os
 import re
 import select
-import shutil
 import subprocess
 import sys
 import time
-import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from helpers.data import ECHO_FLOW as FLOW
+from helpers.data import OPENAI, ROOT
+from helpers.shots import distinct_colours, identical_share, region, share_near
+from helpers.tools import require_tools
+from PySide6.QtCore import QModelIndex, QPoint, QRect, Qt
+from PySide6.QtGui import QImage, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
-from lfdesk.core.profiles import ProfileStore
-from lfdesk.core.settings import Settings
 from lfdesk.ui.mainwindow import MainWindow
 
-FLOW = Path(__file__).parents[1] / "data" / "echo_chat.flow.json"
-ROOT = Path(__file__).parents[2]
-OPENAI = "OpenAIModelComponent-44DEX"
 SCREEN = (1400, 900)
 DOUBLE_CLICK_GAP = 0.6  # s; Qt's double click interval is 400 ms
 
-pytestmark = [
-    pytest.mark.skipif(
-        not (shutil.which("Xvfb") and shutil.which("xdotool")),
-        reason="needs Xvfb and xdotool (Debian: xvfb, xdotool)",
-    ),
-    pytest.mark.qt_log_ignore("does not support propagateSizeHints"),
-]
+pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
 
 # --- the virtual screen and the tools that talk to it ------------------------------------------
@@ -134,15 +127,15 @@ class XScreen:
         for _ in range(2):
             self.wait_selection("primary", lambda _t: True, "waiting for the app")
 
-    def screenshot(self, name: str) -> Path | None:
-        """The whole screen to ``real-input-NAME.png`` (ImageMagick's import); only for people
-        to look at, so without ImageMagick the test warns and goes on."""
-        if not shutil.which("import"):
-            warnings.warn("no screenshots: ImageMagick's import is missing", stacklevel=2)
-            return None
+    def screenshot(self, name: str) -> QImage:
+        """The whole screen to ``real-input-NAME.png`` (ImageMagick's import), read back:
+        the screen's size, and more than a blank screen's colours."""
         out = self.artifacts / f"real-input-{name}.png"
         self.run("import", "-window", "root", str(out))
-        return out
+        image = QImage(str(out))
+        assert (image.width(), image.height()) == SCREEN, (out, image.size())
+        assert distinct_colours(image) > 50, f"{out} looks blank"
+        return image
 
 
 def _start_xvfb(log: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -199,8 +192,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture
 def xscreen(artifacts_dir: Path, tmp_path: Path) -> Iterator[XScreen]:
-    if not shutil.which("xclip"):
-        pytest.fail("xclip is missing (Debian package xclip): the test reads the X clipboard")
+    require_tools("Xvfb", "xdotool", "xclip", "import", debian="xvfb xdotool xclip imagemagick")
     proc, display = _start_xvfb(tmp_path / "xvfb.log")
     try:
         yield XScreen(display, artifacts_dir)
@@ -215,8 +207,7 @@ def real_app(xscreen: XScreen, tmp_path: Path) -> Iterator[tuple[subprocess.Pope
         **xscreen.env,
         "QT_QPA_PLATFORM": "xcb",
         "LFDESK_HOME": str(tmp_path / "app-home"),
-        # Never the developer's keyring (the test needs none: it has no connection).
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+        # PYTHON_KEYRING_BACKEND comes from tests/conftest.py: never the developer's keyring.
     }
     # No desktop's theme plugin (it would change fonts and sizes): the offscreen twin uses none.
     for name in (
@@ -244,18 +235,11 @@ def real_app(xscreen: XScreen, tmp_path: Path) -> Iterator[tuple[subprocess.Pope
 
 
 @pytest.fixture
-def twin(qtbot, qloop, memory_tokens) -> Iterator[MainWindow]:
+def twin(make_window) -> MainWindow:
     """The same window in this process (offscreen): where things are, and what to expect."""
-    w = MainWindow(
-        settings=Settings(), profiles=ProfileStore(), tokens=memory_tokens, persist=False
-    )
-    qtbot.addWidget(w)
-    w.resize(*SCREEN)
-    w.show()
-    qtbot.waitExposed(w)
+    w = make_window(size=SCREEN)
     assert w.open_path(FLOW)
-    yield w
-    w.shutdown()
+    return w
 
 
 def _twin_settle() -> None:
@@ -318,6 +302,22 @@ def test_filter_edit_temperature_and_copy_with_real_input(
         def click(point: QPoint, times: int = 1) -> None:
             xscreen.click(ox + point.x(), oy + point.y(), times=times)
 
+        def like_twin(shot: QImage, widget: QWidget) -> float:
+            """How much of ``widget``'s area on the real screen is the same as in the twin."""
+            _twin_settle()
+            area = region(twin, widget)
+            ours = twin.grab().toImage().copy(area)
+            return identical_share(shot.copy(area.translated(ox, oy)), ours)
+
+        def selected(shot: QImage, index: QModelIndex) -> float:
+            """The share of the tree row of ``index`` painted in the selection colour."""
+            view = tree.view
+            rect = view.visualRect(index)
+            rect = QRect(0, rect.top(), view.viewport().width(), rect.height())
+            rect.translate(view.viewport().mapTo(twin, QPoint(0, 0)) + QPoint(ox, oy))
+            colour = view.palette().color(QPalette.ColorGroup.Inactive, QPalette.ColorRole.Highlight)
+            return share_near(shot, rect, colour)
+
         # 1. Click into the filter box and type "temp"; selecting it makes the app own PRIMARY.
         tree = twin.tree
         click(_aim(twin, tree.filter_edit))
@@ -330,7 +330,9 @@ def test_filter_edit_temperature_and_copy_with_real_input(
         qtbot.keyClick(tree.filter_edit, Qt.Key.Key_Down)
         assert tree.proxy.filter_text() == "temp"
         xscreen.settle()
-        xscreen.screenshot("1-filtered")
+        shot = xscreen.screenshot("1-filtered")
+        # the real tree shows what the twin's does: the rows the filter left, the first current
+        assert like_twin(shot, tree.view.viewport()) > 0.97
 
         # 2. Click the temperature row the filter left (OpenAI's field).
         row = tree.proxy.mapFromSource(tree.model.field_index(OPENAI, "temperature"))
@@ -364,7 +366,12 @@ def test_filter_edit_temperature_and_copy_with_real_input(
         qtbot.keyClick(box, Qt.Key.Key_Tab)
         qtbot.waitUntil(lambda: "temperature" in twin.preview.text())
         xscreen.settle()
-        xscreen.screenshot("2-temperature")
+        shot = xscreen.screenshot("2-temperature")
+        # the temperature row painted selected; the box and the tree as in the twin
+        assert selected(shot, row) > 0.5
+        assert like_twin(shot, tree.view.viewport()) > 0.97
+        assert like_twin(shot, twin.form) > 0.95  # the OpenAI form, 0.7 in its box
+        assert like_twin(shot, spin) > 0.7  # (the text cursor may blink differently)
 
         # 4. Copy: the snippet on the X clipboard is the twin's, with the new temperature.
         copy = twin.preview.copy_button
@@ -378,7 +385,9 @@ def test_filter_edit_temperature_and_copy_with_real_input(
         assert "/api/v1/run/" in copied, copied
         assert _session_free(copied) == _session_free(twin.preview.text())
         xscreen.settle()
-        xscreen.screenshot("3-copied")
+        shot = xscreen.screenshot("3-copied")
+        # the snippet shown is the twin's (but for the session id line)
+        assert like_twin(shot, twin.preview.editor.viewport()) > 0.9
 
         # 5. Ctrl+Q quits cleanly.
         xscreen.key("ctrl+q")
