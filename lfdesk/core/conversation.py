@@ -154,13 +154,13 @@ class Message:
 
     def set_snapshot(self, text: str, complete: bool) -> tuple[str, str | None]:
         """The server's whole text of the message; returns (append, replace)."""
+        if self.complete and not complete:
+            return "", None  # a late partial: the complete text stands
         before = self.text if self._shown_len() else ""
         self._snapshot = text
         if complete:
             self.complete = True
             return self._to("snap", before)
-        if self.complete:
-            return "", None
         streamed = self.streamed
         if streamed.startswith(text):
             return self._to("streamed", before)
