@@ -22,11 +22,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 from lfdesk.core import paths
 from lfdesk.core.conversation import Outcome, RunStatus
-from lfdesk.core.redact import REDACTED, mask
+from lfdesk.core.redact import REDACTED, mask, show_url
 from lfdesk.core.request import Connection, ConnectionKind, RequestError, RunRequest
 
 log = logging.getLogger(__name__)
@@ -239,17 +238,8 @@ def _without_secrets(
 
 
 def _safe_url(url: str) -> str:
-    """The URL without any ``user:password@``."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return mask(url)
-    if parts.username is None and parts.password is None:
-        return mask(url)
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    return mask(urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment)))
+    """The URL without any ``user:password@``, masked."""
+    return mask(show_url(url))
 
 
 def _body_text(request: RunRequest) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Mapping
+from urllib.parse import urlsplit, urlunsplit
 
 REDACTED = "***"
 
@@ -57,3 +58,18 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
         else:
             masked[key] = REDACTED
     return masked
+
+
+def show_url(url: str) -> str:
+    """The URL without any ``user:password@`` part, for messages and logs."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return url
+    if parts.username is None and parts.password is None:
+        return url
+    netloc = parts.hostname or ""
+    if port is not None:
+        netloc += f":{port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))

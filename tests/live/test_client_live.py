@@ -34,7 +34,9 @@ from lfdesk.core.api import (
     TweaksRefusedError,
     ValidationError,
 )
+from lfdesk.core.conversation import Conversation
 from lfdesk.core.request import Connection, RunRequest
+from lfdesk.core.runner import execute
 
 ECHO_NODE = "OpenAIModelComponent-44DEX"
 CHAT_INPUT = "ChatInput-wEKUV"
@@ -141,18 +143,26 @@ async def test_stream_tokens_over_time(client: LangflowClient, echo_flow: dict[s
     assert ai.text == answer and {ev.message_id for _, ev in words} == {ai.id}
     assert ai.usage is not None
 
-    end = events[-1]
-    assert isinstance(end, EndEvent)
-    assert end.result.text == answer and end.result.usage == ai.usage
-    assert end.result.session_id == echo_flow["id"]
+    assert isinstance(events[-1], EndEvent)
+    # The one interpretation of these events: the conversation agrees with the raw messages.
+    conv = Conversation(request.input_value)
+    conv.begin()
+    for ev in events:
+        conv.feed(ev)
+    outcome = conv.outcome()
+    assert outcome.status == "ok" and outcome.answer == answer
+    assert [(m.role, m.text) for m in conv.messages] == [("user", user.text), ("ai", answer)]
+    assert outcome.stats.usage == ai.usage and outcome.session_id == echo_flow["id"]
 
 
-async def test_run_with_stats(client: LangflowClient, echo_flow: dict[str, Any]) -> None:
+async def test_execute_through_the_pipeline(client: LangflowClient, echo_flow: dict[str, Any]) -> None:
     seen: list[Any] = []
-    result, stats = await client.run_with_stats(echo(client, echo_flow, stream=True), seen.append)
-    assert result.text.startswith(PREFIX)
+    request = echo(client, echo_flow, stream=True)
+    outcome = await execute(client, request, Conversation(request.input_value), on_event=seen.append)
+    stats = outcome.stats
+    assert outcome.result is not None and outcome.answer.startswith(PREFIX)
     assert stats.ttft is not None and 0 < stats.ttft < stats.total
-    assert stats.tokens >= 5 and stats.usage == result.usage
+    assert stats.tokens >= 5 and stats.usage == outcome.result.usage
     assert isinstance(seen[-1], EndEvent)
 
 
@@ -162,16 +172,19 @@ async def test_v2_sync_and_stream(client: LangflowClient, echo_flow: dict[str, A
     assert sync.usage is None  # the v2 sync reply carries no token usage
     assert sync.raw["inputs"] == T07  # the applied tweaks come back under inputs
 
-    events = [ev async for ev in client.stream(echo(client, echo_flow, api="v2", stream=True))]
+    v2 = echo(client, echo_flow, api="v2", stream=True)
+    events = [ev async for ev in client.stream(v2)]
     names = [ev.name for ev in events if isinstance(ev, OtherEvent)]
     assert {"vertices_sorted", "build_start", "end_vertex", "output"} <= set(names)
     tokens = "".join(ev.chunk for ev in events if isinstance(ev, TokenEvent))
     end = events[-1]
     assert isinstance(end, EndEvent)
-    # The v2 end event holds only build_duration; the client fills the answer in.
-    assert set(end.result.raw) == {"build_duration"}
-    assert end.result.text == tokens == sync.text
-    assert end.result.usage is not None
+    # The v2 end event holds only build_duration; the conversation fills the answer in.
+    assert set(end.result.raw) == {"build_duration"} and end.result.text == ""
+    outcome = await execute(client, v2, Conversation(v2.input_value))
+    assert outcome.result is not None
+    assert outcome.answer == tokens == sync.text
+    assert outcome.result.usage is not None
 
 
 async def test_upload_file_v1_and_v2(client: LangflowClient, echo_flow: dict[str, Any], tmp_path: Path) -> None:

@@ -13,7 +13,6 @@ import logging
 import mimetypes
 import os
 import re
-import socket
 import ssl
 import uuid
 from collections.abc import AsyncGenerator
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, cast
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -35,7 +34,6 @@ from lfdesk.core.api.errors import (
     StreamCutError,
     StreamError,
     StreamProtocolError,
-    StreamStalledError,
     TLSError,
     error_from_response,
     excerpt_of,
@@ -50,8 +48,9 @@ from lfdesk.core.api.events import (
     TokenEvent,
 )
 from lfdesk.core.api.streams import NdjsonParser, SseParser
+from lfdesk.core.api.transport import Timeouts, ssl_verify, transport_error
 from lfdesk.core.flow import Flow, parse_flow
-from lfdesk.core.redact import mask
+from lfdesk.core.redact import show_url
 from lfdesk.core.request import Connection, RunRequest
 
 __all__ = [
@@ -68,16 +67,6 @@ log = logging.getLogger(__name__)
 # Servers older than this answer ?stream=true with JSON holding a stream_url (API doc §2.2).
 LEGACY_STREAM_BEFORE = (1, 1, 2)
 _LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
-
-
-@dataclass(frozen=True, slots=True)
-class Timeouts:
-    """Seconds: ``connect``; ``read`` (waiting for a whole non-stream reply); ``stall``
-    (no bytes at all for this long while a stream is open)."""
-
-    connect: float = 10.0
-    read: float = 300.0
-    stall: float = 120.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,51 +123,6 @@ def _is_uuid(text: str) -> bool:
     return True
 
 
-def _ssl_verify(verify: bool | str) -> bool | ssl.SSLContext:
-    """``True`` (system/certifi store, honouring SSL_CERT_FILE), ``False``, or a context
-    trusting the CA bundle file (or directory) at ``verify``."""
-    if isinstance(verify, bool):
-        return verify
-    path = Path(verify).expanduser()
-    try:
-        if path.is_dir():
-            return ssl.create_default_context(capath=str(path))
-        return ssl.create_default_context(cafile=str(path))
-    except FileNotFoundError:
-        raise TLSError(
-            f"The CA bundle {path} does not exist",
-            "Fix the CA bundle path in the profile, or clear it to use the system store.",
-        ) from None
-    except (ssl.SSLError, OSError, ValueError) as exc:
-        raise TLSError(
-            f"The CA bundle {path} cannot be used ({exc})",
-            "The CA bundle must be a PEM file of certificates.",
-        ) from None
-
-
-def _show_url(url: str) -> str:
-    """The URL without any user:password part, for messages."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    if parts.username is None and parts.password is None:
-        return url
-    netloc = parts.hostname or ""
-    if parts.port:
-        netloc += f":{parts.port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-
-
-def _cause_chain(exc: BaseException) -> list[BaseException]:
-    seen: list[BaseException] = []
-    cur: BaseException | None = exc
-    while cur is not None and cur not in seen and len(seen) < 10:
-        seen.append(cur)
-        cur = cur.__cause__ or cur.__context__
-    return seen
-
-
 class LangflowClient:
     """Talks to one Langflow server. Use ``async with``, or call ``aclose()``.
 
@@ -202,7 +146,7 @@ class LangflowClient:
         self.server_package: str | None = None
         t = self.timeouts
         self._http = httpx.AsyncClient(
-            verify=_ssl_verify(verify),
+            verify=ssl_verify(verify),
             timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.read, pool=t.connect),
             trust_env=transport is None,
             transport=transport,
@@ -254,86 +198,17 @@ class LangflowClient:
         self, exc: BaseException, url: str, *, streaming: bool = False
     ) -> LangflowError:
         """An httpx (or socket/TLS) exception as a typed error; logs the original."""
-        where = _show_url(self.connection.base_url)
-        text = mask(str(exc), self._token) or type(exc).__name__
-        log.debug("request to %s failed: %s: %s", _show_url(url), type(exc).__name__, text)
-        t = self.timeouts
-        if isinstance(exc, httpx.ConnectTimeout):
-            return RequestTimeoutError(
-                f"No connection to {where} within {t.connect:g} s", phase="connect"
-            )
-        if isinstance(exc, httpx.ReadTimeout):
-            if streaming:
-                return StreamStalledError(
-                    f"No data from {where} for {t.stall:g} s", seconds=t.stall
-                )
-            return RequestTimeoutError(
-                f"{where} did not answer within {t.read:g} s (read timeout)", phase="read"
-            )
-        if isinstance(exc, httpx.WriteTimeout):
-            return RequestTimeoutError(
-                f"Sending the request to {where} took over {t.read:g} s", phase="write"
-            )
-        if isinstance(exc, httpx.PoolTimeout):
-            return RequestTimeoutError(
-                f"No free connection to {where} within {t.connect:g} s", phase="pool"
-            )
-        if isinstance(exc, httpx.ProxyError):
-            return ServerUnreachableError(
-                f"The proxy did not connect to {where}: {text}",
-                "Check the HTTPS_PROXY / HTTP_PROXY / NO_PROXY environment variables.",
-            )
-        if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
-            return LangflowError(
-                f"{_show_url(url)} is not a usable http:// or https:// address ({text})",
-                "Fix the server address in the profile.",
-            )
-        chain = _cause_chain(exc)
-        tls = next((e for e in chain if isinstance(e, ssl.SSLError)), None)
-        if tls is not None or "CERTIFICATE_VERIFY_FAILED" in text or "[SSL" in text:
-            reason = getattr(tls, "verify_message", None) or (str(tls) if tls is not None else text)
-            if "WRONG_VERSION_NUMBER" in text + reason or "wrong version number" in text + reason:
-                return TLSError(
-                    f"TLS failed with {where}: it does not speak https here ({reason})",
-                    "The server may serve plain http: try http:// in the profile's address.",
-                )
-            if isinstance(tls, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in text:
-                return TLSError(f"The certificate of {where} is not trusted ({reason})")
-            return TLSError(f"TLS failed with {where} ({reason})")
-        if isinstance(exc, httpx.ConnectError | ConnectionError | socket.gaierror):
-            if any(isinstance(e, socket.gaierror) for e in chain) or re.search(
-                r"name or service not known|nodename nor servname|getaddrinfo|name resolution"
-                r"|no address associated",
-                text,
-                re.I,
-            ):
-                host = urlsplit(self.connection.base_url).hostname or where
-                return ServerUnreachableError(
-                    f"The host name {host!r} is unknown ({text})",
-                    "Check the server address in the profile (and your network or VPN).",
-                )
-            if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in text:
-                return ServerUnreachableError(f"No server answers at {where} (connection refused)")
-            return ServerUnreachableError(f"Cannot connect to {where} ({text})")
-        if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
-            if streaming:
-                return StreamCutError(f"The connection to {where} broke during the run ({text})")
-            return LangflowError(
-                f"The connection to {where} broke ({text})",
-                "The server or a proxy closed the connection; try again, and check the "
-                "server's log.",
-            )
-        if isinstance(exc, httpx.DecodingError):
-            return LangflowError(f"The reply from {where} could not be decoded ({text})")
-        return LangflowError(f"Request to {where} failed ({type(exc).__name__}: {text})")
+        return transport_error(
+            exc, url, self.connection.base_url, self._token, self.timeouts, streaming=streaming
+        )
 
     def _status_error(self, resp: httpx.Response, flow_ref: str | None) -> LangflowError:
         status = resp.status_code
-        log.info("%s %s -> %d", resp.request.method, _show_url(str(resp.request.url)), status)
+        log.info("%s %s -> %d", resp.request.method, show_url(str(resp.request.url)), status)
         if 300 <= status < 400:
             location = resp.headers.get("location", "")
             return HTTPStatusError(
-                f"The server redirects ({status}) to {_show_url(location) or 'another address'}",
+                f"The server redirects ({status}) to {show_url(location) or 'another address'}",
                 "Put the final address (after the redirect) in the profile; lfdesk does not "
                 "follow redirects so the API key is never sent elsewhere.",
                 status_code=status,
@@ -369,7 +244,7 @@ class LangflowClient:
             )
         except (httpx.HTTPError, httpx.InvalidURL, OSError, ssl.SSLError) as exc:
             raise self._transport_error(exc, url) from None
-        log.debug("%s %s -> %d", method, _show_url(url), resp.status_code)
+        log.debug("%s %s -> %d", method, show_url(url), resp.status_code)
         if resp.status_code >= 300:
             raise self._status_error(resp, flow_ref)
         return resp
@@ -604,7 +479,7 @@ class LangflowClient:
             if isinstance(ev, EndEvent):
                 return
         raise StreamCutError(
-            f"The stream from {_show_url(self.connection.base_url)} ended before the run "
+            f"The stream from {show_url(self.connection.base_url)} ended before the run "
             "finished (no end event)"
         )
 
@@ -723,7 +598,7 @@ class LangflowClient:
             theirs = urlsplit(path)
             if (theirs.scheme, theirs.netloc) != (ours.scheme, ours.netloc):
                 raise HTTPStatusError(
-                    f"The server's stream_url points to another server ({_show_url(path)})",
+                    f"The server's stream_url points to another server ({show_url(path)})",
                     "lfdesk will not send the API key there.",
                 )
             return path
