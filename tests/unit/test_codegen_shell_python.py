@@ -46,7 +46,10 @@ from replay_server import (
 )
 
 from lfdesk.core.codegen import RenderOptions, get, render
-from lfdesk.core.codegen.common import json_text, ps_quote, py_literal, py_str, shell_quote
+from lfdesk.core.codegen.common import json_text
+from lfdesk.core.codegen.common_py import py_literal, py_str
+from lfdesk.core.codegen.common_sh import shell_quote
+from lfdesk.core.codegen.powershell import ps_quote
 from lfdesk.core.request import Connection, RunRequest
 
 GENERATORS = ["curl", "powershell", "httpie", "python-requests", "python-httpx", "python-script", "python-local"]

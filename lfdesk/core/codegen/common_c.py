@@ -20,15 +20,6 @@ SECRET_WARNING = (
 )
 
 
-def fill(template: str, values: dict[str, str]) -> str:
-    """Replace each `@NAME@` in `template` by `values["NAME"]` in one pass (so a value that
-    itself contains `@X@` is left alone)."""
-    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
-
-
-_PLACEHOLDER = re.compile(r"@([A-Z_]+)@")
-
-
 def comment_text(text: str, limit: int = 70) -> str:
     """`text` made safe for any line comment or block comment: printable ASCII only, no
     backslash (Java reads unicode escapes even in comments), no `*/`, no newline. Accents

@@ -5,13 +5,13 @@ its own (System.Text.Json is not on Mono), so it builds on .NET 8 and with Mono'
 from __future__ import annotations
 
 from lfdesk.core.codegen import Generator, RenderOptions
+from lfdesk.core.codegen.common import fill
 from lfdesk.core.codegen.common_c import (
     SECRET_WARNING,
     about,
     comment_text,
     concat_lines,
     csharp_string,
-    fill,
 )
 from lfdesk.core.request import RunRequest
 

@@ -10,15 +10,15 @@ The body goes in as a quoted heredoc: the shell interprets none of its character
 from __future__ import annotations
 
 from lfdesk.core.codegen import Generator, RenderOptions
-from lfdesk.core.codegen.common import (
-    body_json,
-    jq_call,
-    sh_auth_value,
-    sh_header,
-    sh_print_answer,
-    shell_quote,
-)
+from lfdesk.core.codegen.common import fill
+from lfdesk.core.codegen.common_sh import sh_auth_value, sh_script, shell_quote
 from lfdesk.core.request import RunRequest
+
+_ABOUT = """\
+# Reads the @KIND@ on stdin, followed by the "HTTP_STATUS nnn" line that curl's
+# --write-out adds, and prints only the answer; on an HTTP error it prints
+# "HTTP nnn: detail" on stderr and fails.
+"""
 
 _RAW_REPLY = """\
 # Without jq: the raw reply, and still a failure on an HTTP error.
@@ -55,33 +55,24 @@ print_raw() {
 
 def render(request: RunRequest, options: RenderOptions) -> str:
     stream = request.stream
-    out = [
-        sh_header(request, options, "curl and jq"),
-        "main() {\n",
-        "  # The body is a quoted heredoc, so the shell changes none of its characters.\n",
-        "  curl -sS -N -X POST \\\n" if stream else "  curl -sS -X POST \\\n",
-        f"    {shell_quote(request.url)} \\\n",
-    ]
-    for name, value in request.headers().items():
-        out.append(f"    -H {shell_quote(f'{name}: {value}')} \\\n")
+    headers = [f"-H {shell_quote(f'{name}: {value}')}" for name, value in request.headers().items()]
     auth = sh_auth_value(request, options, f"{request.connection.auth_header}: ")
-    out.append(f"    -H {auth} \\\n")
-    out.append("    --write-out '\\nHTTP_STATUS %{http_code}\\n' \\\n")
-    out.append("    --data-binary @- <<'JSON' | print_answer\n")
-    out.append(body_json(request))
-    out.append("\nJSON\n}\n\n")
-    kind = "events" if stream else "reply"
-    comment = (
-        f"# Reads the {kind} on stdin, followed by the \"HTTP_STATUS nnn\" line that curl's\n"
-        "# --write-out adds, and prints only the answer; on an HTTP error it prints\n"
-        '# "HTTP nnn: detail" on stderr and fails.\n'
+    return sh_script(
+        request,
+        options,
+        tool="curl",
+        needs="curl and jq",
+        command="curl -sS -N -X POST" if stream else "curl -sS -X POST",
+        arguments=[
+            shell_quote(request.url),
+            *headers,
+            f"-H {auth}",
+            "--write-out '\\nHTTP_STATUS %{http_code}\\n'",
+            "--data-binary @-",
+        ],
+        about=fill(_ABOUT, {"KIND": "events" if stream else "reply"}),
+        raw=_RAW_STREAM if stream else _RAW_REPLY,
     )
-    out += [
-        sh_print_answer(comment, jq_call(request.api, "curl", stream)),
-        _RAW_STREAM if stream else _RAW_REPLY,
-        "\nmain\n",
-    ]
-    return "".join(out)
 
 
 GENERATOR = Generator(

@@ -4,11 +4,11 @@ out exactly as gofmt would, so `gofmt -l` and `go vet` are clean and `go run` ru
 from __future__ import annotations
 
 from lfdesk.core.codegen import Generator, RenderOptions
+from lfdesk.core.codegen.common import fill
 from lfdesk.core.codegen.common_c import (
     SECRET_WARNING,
     about,
     comment_text,
-    fill,
     go_raw_json,
     go_string,
 )

@@ -10,15 +10,15 @@ prints the raw reply, says so on stderr, and still fails on an HTTP error.
 from __future__ import annotations
 
 from lfdesk.core.codegen import Generator, RenderOptions
-from lfdesk.core.codegen.common import (
-    body_json,
-    jq_call,
-    sh_auth_value,
-    sh_header,
-    sh_print_answer,
-    shell_quote,
-)
+from lfdesk.core.codegen.common import fill
+from lfdesk.core.codegen.common_sh import sh_auth_value, sh_script, shell_quote
 from lfdesk.core.request import RunRequest
+
+_ABOUT = """\
+# Reads the status line, headers and @KIND@ that http prints (--print=hb) and
+# prints only the answer; on an HTTP error it prints "HTTP nnn: detail" on stderr
+# and fails.
+"""
 
 _RAW = """\
 # Without jq: the raw reply, and still a failure on an HTTP error.
@@ -43,38 +43,25 @@ def _item(text: str) -> str:
 
 def render(request: RunRequest, options: RenderOptions) -> str:
     stream = request.stream
-    out = [
-        sh_header(request, options, "HTTPie (the http command) and jq"),
-        "main() {\n",
-        "  # The body is a quoted heredoc, so the shell changes none of its characters.\n",
-        "  http --print=hb --pretty=none --stream POST \\\n"
-        if stream
-        else "  http --print=hb --pretty=none POST \\\n",
-        f"    {shell_quote(request.url)} \\\n",
-    ]
-    for name, value in request.headers().items():
-        out.append(f"    {shell_quote(_item(f'{name}:{value}'))} \\\n")
+    items = [shell_quote(_item(f"{name}:{value}")) for name, value in request.headers().items()]
     name = request.connection.auth_header
     if options.inline_token:
         token = _item(options.inline_token)
         auth = shell_quote(f"{name}:{request.connection.auth_prefix}{token}")
     else:
         auth = sh_auth_value(request, options, f"{name}:")
-    out.append(f"    {auth} <<'JSON' | print_answer\n")
-    out.append(body_json(request))
-    out.append("\nJSON\n}\n\n")
-    kind = "events" if stream else "reply"
-    comment = (
-        f"# Reads the status line, headers and {kind} that http prints (--print=hb) and\n"
-        "# prints only the answer; on an HTTP error it prints \"HTTP nnn: detail\" on stderr\n"
-        "# and fails.\n"
+    return sh_script(
+        request,
+        options,
+        tool="httpie",
+        needs="HTTPie (the http command) and jq",
+        command="http --print=hb --pretty=none --stream POST"
+        if stream
+        else "http --print=hb --pretty=none POST",
+        arguments=[shell_quote(request.url), *items, auth],
+        about=fill(_ABOUT, {"KIND": "events" if stream else "reply"}),
+        raw=_RAW,
     )
-    out += [
-        sh_print_answer(comment, jq_call(request.api, "httpie", stream)),
-        _RAW,
-        "\nmain\n",
-    ]
-    return "".join(out)
 
 
 GENERATOR = Generator(

@@ -5,12 +5,12 @@ source charset of `java File.java` depends on the locale."""
 from __future__ import annotations
 
 from lfdesk.core.codegen import Generator, RenderOptions
+from lfdesk.core.codegen.common import fill
 from lfdesk.core.codegen.common_c import (
     SECRET_WARNING,
     about,
     comment_text,
     concat_lines,
-    fill,
     java_string,
     pretty_json,
 )

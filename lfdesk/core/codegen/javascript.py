@@ -9,11 +9,11 @@ from __future__ import annotations
 import functools
 
 from lfdesk.core.codegen import Generator, RenderOptions
+from lfdesk.core.codegen.common import fill
 from lfdesk.core.codegen.common_c import (
     SECRET_WARNING,
     about,
     comment_text,
-    fill,
     js_key,
     js_string,
     js_value,

@@ -14,14 +14,67 @@ golden files only.
 from __future__ import annotations
 
 from lfdesk.core.codegen import Generator, RenderOptions
-from lfdesk.core.codegen.common import (
-    body_json,
-    flow_title,
-    key_env,
-    ps_quote,
-    secret_warning,
-)
+from lfdesk.core.codegen.common import body_json, fill, hash_header, key_env
 from lfdesk.core.request import RunRequest
+
+_DOUBLE_SPECIAL = {"`": "``", "$": "`$", '"': '`"', "\n": "`n", "\r": "`r", "\t": "`t", "\0": "`0"}
+
+
+def _ps_char(ch: str) -> str:
+    """One character inside a double-quoted PowerShell string, in ASCII."""
+    special = _DOUBLE_SPECIAL.get(ch)
+    if special is not None:
+        return special
+    code = ord(ch)
+    if 0x20 <= code < 0x7F:
+        return ch
+    if code > 0xFFFF:  # a UTF-16 surrogate pair
+        code -= 0x10000
+        return f"$([char]0x{0xD800 + (code >> 10):04X})$([char]0x{0xDC00 + (code & 0x3FF):04X})"
+    return f"$([char]0x{code:04X})"
+
+
+def ps_quote(text: str) -> str:
+    """A PowerShell string literal that reads the same in 7 and in Windows PowerShell 5.1.
+
+    ASCII text becomes a single-quoted string (only `'` is doubled). Anything else is
+    written as a double-quoted string with `$([char]0x...)` for each non-ASCII character,
+    so the file is plain ASCII (5.1 reads a BOM-less script in the ANSI code page)."""
+    if text.isascii() and text.isprintable():
+        return "'" + text.replace("'", "''") + "'"
+    return '"' + "".join(map(_ps_char, text)) + '"'
+
+
+_PROGRAM = """\
+@HEADER@
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+try { [Console]::OutputEncoding = [System.Text.UTF8Encoding]::new($false) } catch { }
+@TLS@
+$Url = @URL@
+@KEY@$Headers = @{
+@HEADERS@}
+# The JSON body, exactly as sent: nothing in a single-quoted here-string is expanded.
+# Characters outside ASCII are written as \\u escapes, so that Windows PowerShell 5.1
+# reads this file right whatever encoding it was saved in.
+$Body = @'
+@BODY@
+'@
+
+@HELPERS@"""
+
+_TLS = """\
+# Windows PowerShell 5.1 may not offer TLS 1.2 by itself.
+[Net.ServicePointManager]::SecurityProtocol = [Net.ServicePointManager]::SecurityProtocol -bor [Net.SecurityProtocolType]::Tls12
+"""
+
+_KEY_ENV = """\
+$ApiKey = $env:@ENV@
+if (-not $ApiKey) {
+    [Console]::Error.WriteLine('Set the @ENV@ environment variable to your Langflow API key.')
+    exit 1
+}
+"""
 
 _ERRORS = """\
 # The readable part of an error reply: its "detail", which may be a string, an object
@@ -209,64 +262,37 @@ while ($null -ne ($Line = $Reader.ReadLine())) {
 
 
 def render(request: RunRequest, options: RenderOptions) -> str:
-    stream = request.stream
-    out: list[str] = []
     if options.inline_token:
-        out.append(secret_warning("#") + "\n")
-    what = "prints its answer as it streams in" if stream else "prints its answer"
-    out.append(f"# Runs {flow_title(request)} and {what}.\n")
-    out.append("# For PowerShell 7 and Windows PowerShell 5.1, e.g.: powershell -File run-flow.ps1\n")
-    if not options.inline_token:
-        out.append(f"# Reads the API key from the {key_env(options)} environment variable.\n")
-    out.append("$ErrorActionPreference = 'Stop'\n")
-    out.append("$ProgressPreference = 'SilentlyContinue'\n")
-    out.append("try { [Console]::OutputEncoding = [System.Text.UTF8Encoding]::new($false) } catch { }\n")
-    if request.url.lower().startswith("https:"):
-        out.append(
-            "# Windows PowerShell 5.1 may not offer TLS 1.2 by itself.\n"
-            "[Net.ServicePointManager]::SecurityProtocol = "
-            "[Net.ServicePointManager]::SecurityProtocol -bor [Net.SecurityProtocolType]::Tls12\n"
-        )
-    out.append("\n")
-    out.append(f"$Url = {ps_quote(request.url)}\n")
-    if options.inline_token:
-        out.append(f"$ApiKey = {ps_quote(options.inline_token)}  # a secret: see the warning above\n")
+        key = f"$ApiKey = {ps_quote(options.inline_token)}  # a secret: see the warning above\n"
     else:
-        env = key_env(options)
-        out.append(f"$ApiKey = $env:{env}\n")
-        out.append("if (-not $ApiKey) {\n")
-        out.append(
-            f"    [Console]::Error.WriteLine('Set the {env} environment variable to your Langflow API key.')\n"
-        )
-        out.append("    exit 1\n}\n")
-    out.append("$Headers = @{\n")
-    for name, value in request.headers().items():
-        if name.lower() != "content-type":  # set with the body
-            out.append(f"    {ps_quote(name)} = {ps_quote(value)}\n")
-    auth = request.connection.auth_header
+        key = fill(_KEY_ENV, {"ENV": key_env(options)})
+    headers = [
+        f"    {ps_quote(name)} = {ps_quote(value)}\n"
+        for name, value in request.headers().items()
+        if name.lower() != "content-type"  # set with the body
+    ]
     prefix = request.connection.auth_prefix
-    value = f"{ps_quote(prefix)} + $ApiKey" if prefix else "$ApiKey"
-    out.append(f"    {ps_quote(auth)} = {value}\n}}\n")
-    out.append(
-        "# The JSON body, exactly as sent: nothing in a single-quoted here-string is expanded.\n"
-        "# Characters outside ASCII are written as \\u escapes, so that Windows PowerShell 5.1\n"
-        "# reads this file right whatever encoding it was saved in.\n"
-    )
-    out.append("$Body = @'\n")
-    out.append(body_json(request, ascii_only=True))
-    out.append("\n'@\n\n")
-    out.append(_ERRORS)
-    out.append(_ANSWER_V1 if request.api == "v1" else _ANSWER_V2)
-    if stream:
-        out.append(_STREAM_STATE)
-        out.append(_STREAM_SEND)
-        out.append(_STREAM_READ_V1 if request.api == "v1" else _STREAM_READ_V2)
+    auth = f"{ps_quote(prefix)} + $ApiKey" if prefix else "$ApiKey"
+    headers.append(f"    {ps_quote(request.connection.auth_header)} = {auth}\n")
+    v1 = request.api == "v1"
+    helpers = [_ERRORS, _ANSWER_V1 if v1 else _ANSWER_V2]
+    if request.stream:
+        helpers += [_STREAM_STATE, _STREAM_SEND, _STREAM_READ_V1 if v1 else _STREAM_READ_V2]
     else:
-        out.append(_PLAIN)
-        if request.api == "v2":
-            out.append(_PLAIN_V2_FAILED)
-        out.append("Write-Output (Get-Answer $Reply)\n")
-    return "".join(out)
+        helpers += [_PLAIN, "" if v1 else _PLAIN_V2_FAILED, "Write-Output (Get-Answer $Reply)\n"]
+    note = "For PowerShell 7 and Windows PowerShell 5.1, e.g.: powershell -File run-flow.ps1"
+    return fill(
+        _PROGRAM,
+        {
+            "HEADER": "\n".join(hash_header(request, options, [note])),
+            "TLS": _TLS if request.url.lower().startswith("https:") else "",
+            "URL": ps_quote(request.url),
+            "KEY": key,
+            "HEADERS": "".join(headers),
+            "BODY": body_json(request, ascii_only=True),
+            "HELPERS": "".join(helpers),
+        },
+    )
 
 
 GENERATOR = Generator(

@@ -7,25 +7,17 @@ as U+2028, which may stand unescaped inside a JSON string.
 
 from __future__ import annotations
 
-from lfdesk.core.codegen import Generator, RenderOptions
-from lfdesk.core.codegen.common import PyHttpLib, render_python_http
-from lfdesk.core.request import RunRequest
+from lfdesk.core.codegen import Generator
+from lfdesk.core.codegen.common_py import PyHttpLib
 
 LIB = PyHttpLib(
     module="httpx",
-    stream_open=(
-        '    with httpx.stream("POST", URL, json=PAYLOAD, headers=headers, timeout=600) as response:\n',
-    ),
-    stream_not_ok=("        if not response.is_success:\n", "            response.read()\n"),
+    stream_open='    with httpx.stream("POST", URL, json=PAYLOAD, headers=headers, timeout=600) as response:\n',
+    stream_not_ok="        if not response.is_success:\n            response.read()\n",
     byte_chunks="response.iter_bytes()",
     post="httpx.post",
     ok_attr="is_success",
 )
-
-
-def render(request: RunRequest, options: RenderOptions) -> str:
-    return render_python_http(request, options, LIB)
-
 
 GENERATOR = Generator(
     name="python-httpx",
@@ -33,5 +25,5 @@ GENERATOR = Generator(
     lexer="python",
     extension=".py",
     streams=True,
-    render_fn=render,
+    render_fn=LIB.render,
 )

@@ -10,32 +10,44 @@ the same way the server's reply is read. Global variables the flow uses (for exa
 from __future__ import annotations
 
 from lfdesk.core.codegen import Generator, RenderOptions
-from lfdesk.core.codegen.common import (
-    PY_ANSWER,
-    flow_title,
-    py_literal,
-    py_str,
-)
+from lfdesk.core.codegen.common import fill, flow_title
+from lfdesk.core.codegen.common_py import PY_ANSWER, py_literal, py_str
 from lfdesk.core.flow import INPUT_COMPONENT_MARKERS
 from lfdesk.core.request import RunRequest
 
-_MAIN = """\
-def main():
+_PROGRAM = """\
+#!/usr/bin/env python3
+# Runs @TITLE@ from its JSON file, with no Langflow server, and
+# prints its answer. Needs lfx, Langflow's flow executor (pip install lfx, or run it
+# with the Python of a Langflow install), and the packages the flow's components use.
+# Global variables the flow uses (e.g. OPENAI_API_KEY) are read from the environment.
+# A model server on this machine must be allowed: LANGFLOW_SSRF_ALLOWED_HOSTS=127.0.0.1
+import sys
+
+from lfx.load import run_flow_from_json
+
+FLOW_PATH = @FLOW_PATH@
+INPUT_VALUE = @INPUT_VALUE@
+SESSION_ID = @SESSION_ID@
+TWEAKS = @TWEAKS@
+
+
+@ANSWER_TEXT@def main():
     try:
         outputs = run_flow_from_json(
             FLOW_PATH,
             input_value=INPUT_VALUE,
             session_id=SESSION_ID,
             tweaks=TWEAKS,
-            input_type={input_type},
-            output_type={output_type},
-            output_component={output_component},
+            input_type=@INPUT_TYPE@,
+            output_type=@OUTPUT_TYPE@,
+            output_component=@OUTPUT_COMPONENT@,
             # global variables (e.g. OPENAI_API_KEY) come from environment variables
             fallback_to_env_vars=True,
         )
     except Exception as error:  # a component failed: its message, not a traceback
-        sys.exit(f"Error: {{error}}")
-    reply = {{"outputs": [run_output.model_dump(mode="json") for run_output in outputs]}}
+        sys.exit(f"Error: {error}")
+    reply = {"outputs": [run_output.model_dump(mode="json") for run_output in outputs]}
     print(answer_text(reply))
 
 
@@ -57,33 +69,23 @@ def _input_value(request: RunRequest) -> str:
 
 
 def render(request: RunRequest, options: RenderOptions) -> str:
-    path = request.flow_path or "flow.json"
     # No API key is used with no server, so an inlined token is never written here.
-    lines = [
-        "#!/usr/bin/env python3",
-        f"# Runs {flow_title(request)} from its JSON file, with no Langflow server, and",
-        "# prints its answer. Needs lfx, Langflow's flow executor (pip install lfx, or run it",
-        "# with the Python of a Langflow install), and the packages the flow's components use.",
-        "# Global variables the flow uses (e.g. OPENAI_API_KEY) are read from the environment.",
-        "# A model server on this machine must be allowed: LANGFLOW_SSRF_ALLOWED_HOSTS=127.0.0.1",
-        "import sys",
-        "",
-        "from lfx.load import run_flow_from_json",
-        "",
-        f"FLOW_PATH = {py_str(path)}",
-        f"INPUT_VALUE = {py_str(_input_value(request))}",
-        f"SESSION_ID = {py_str(request.session_id) if request.session_id else 'None'}",
-        f"TWEAKS = {py_literal(request.effective_tweaks())}",
-        "",
-        "",
-        "",
-    ]
-    main = _MAIN.format(
-        input_type=py_str(request.input_type),
-        output_type=py_str(request.output_type),
-        output_component=py_str(request.output_component) if request.output_component else "None",
+    return fill(
+        _PROGRAM,
+        {
+            "TITLE": flow_title(request),
+            "FLOW_PATH": py_str(request.flow_path or "flow.json"),
+            "INPUT_VALUE": py_str(_input_value(request)),
+            "SESSION_ID": py_str(request.session_id) if request.session_id else "None",
+            "TWEAKS": py_literal(request.effective_tweaks()),
+            "ANSWER_TEXT": PY_ANSWER,
+            "INPUT_TYPE": py_str(request.input_type),
+            "OUTPUT_TYPE": py_str(request.output_type),
+            "OUTPUT_COMPONENT": py_str(request.output_component)
+            if request.output_component
+            else "None",
+        },
     )
-    return "\n".join(lines) + PY_ANSWER + main
 
 
 GENERATOR = Generator(

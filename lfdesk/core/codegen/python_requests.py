@@ -6,27 +6,21 @@ It prints the answer text only (streamed as it arrives with `stream=True` and
 
 from __future__ import annotations
 
-from lfdesk.core.codegen import Generator, RenderOptions
-from lfdesk.core.codegen.common import PyHttpLib, render_python_http
-from lfdesk.core.request import RunRequest
+from lfdesk.core.codegen import Generator
+from lfdesk.core.codegen.common_py import PyHttpLib
 
 LIB = PyHttpLib(
     module="requests",
     stream_open=(
-        "    with requests.post(\n",
-        "        URL, json=PAYLOAD, headers=headers, stream=True, timeout=600\n",
-        "    ) as response:\n",
+        "    with requests.post(\n"
+        "        URL, json=PAYLOAD, headers=headers, stream=True, timeout=600\n"
+        "    ) as response:\n"
     ),
-    stream_not_ok=("        if not response.ok:\n",),
+    stream_not_ok="        if not response.ok:\n",
     byte_chunks="response.iter_content(chunk_size=None)",
     post="requests.post",
     ok_attr="ok",
 )
-
-
-def render(request: RunRequest, options: RenderOptions) -> str:
-    return render_python_http(request, options, LIB)
-
 
 GENERATOR = Generator(
     name="python-requests",
@@ -34,5 +28,5 @@ GENERATOR = Generator(
     lexer="python",
     extension=".py",
     streams=True,
-    render_fn=render,
+    render_fn=LIB.render,
 )

@@ -9,7 +9,8 @@ and the plain way of reading the reply, so `--stream` works whatever the preview
 from __future__ import annotations
 
 from lfdesk.core.codegen import Generator, RenderOptions
-from lfdesk.core.codegen.common import (
+from lfdesk.core.codegen.common import fill, flow_title, key_env, secret_warning
+from lfdesk.core.codegen.common_py import (
     PY_ANSWER,
     PY_ERRORS,
     PY_LINES,
@@ -17,22 +18,40 @@ from lfdesk.core.codegen.common import (
     PY_SSE,
     PY_WORKFLOW,
     PY_WORKFLOW_FAILED,
-    flow_title,
-    key_env,
     py_literal,
     py_printer,
     py_str,
-    secret_warning,
 )
 from lfdesk.core.request import RunRequest
 
-_IMPORTS = """\
+_PROGRAM = """\
+#!/usr/bin/env python3
+@WARNING@# Runs @TITLE@ from the command line and prints its answer.
+# Standard library only (Python 3.9+). Examples:
+#   python run_flow.py --input 'What can you do?'
+#   python run_flow.py --stream --tweaks '{"Component-id": {"field": "value"}}'
+#   python run_flow.py --help
+# Reads the API key from the environment variable named by --api-key-env (default @ENV@).
 import argparse
 import json
 import os
 import sys
 import urllib.error
 import urllib.request
+
+URL = @URL@
+STREAM = @STREAM@
+API_KEY_ENV = @ENV_LITERAL@
+@API_KEY@AUTH_HEADER = @AUTH_HEADER@
+AUTH_PREFIX = @AUTH_PREFIX@
+# The request body as lfdesk built it; --input, --tweaks and --session change it.
+PAYLOAD = @PAYLOAD@
+
+
+@HELPERS@
+
+if __name__ == "__main__":
+    main()
 """
 
 _POST = '''\
@@ -70,20 +89,20 @@ def build_payload(args):
         payload["tweaks"] = tweaks
     if args.session:
         payload["session_id"] = args.session
-{mode}    return payload
+@MODE@    return payload
 
 
 '''
 
 _ARGS = '''\
 def parse_args():
-    parser = argparse.ArgumentParser(description={description})
+    parser = argparse.ArgumentParser(description=@DESCRIPTION@)
     parser.add_argument("--input", help="the message to send (default: the one in PAYLOAD)")
     parser.add_argument(
         "--tweaks",
         metavar="JSON",
         help="tweaks as a JSON object, merged over those in PAYLOAD, "
-        'e.g. \\'{{"Component-id": {{"field": "value"}}}}\\'',
+        'e.g. \\'{"Component-id": {"field": "value"}}\\'',
     )
     parser.add_argument("--url", default=URL, help="the endpoint (default: %(default)s)")
     parser.add_argument(
@@ -104,7 +123,7 @@ def parse_args():
         try:
             args.tweaks = json.loads(args.tweaks)
         except ValueError as error:
-            parser.error(f"--tweaks is not valid JSON: {{error}}")
+            parser.error(f"--tweaks is not valid JSON: {error}")
         if not isinstance(args.tweaks, dict):
             parser.error("--tweaks must be a JSON object")
     return args
@@ -112,44 +131,48 @@ def parse_args():
 
 '''
 
-_MAIN_V1 = """\
+_MAIN = """\
 def main():
     args = parse_args()
-{key}    headers = {{
+@KEY@    headers = {
         "Content-Type": "application/json",
         "Accept": "text/event-stream" if args.stream else "application/json",
         AUTH_HEADER: AUTH_PREFIX + api_key,
-    }}
-    separator = "&" if "?" in args.url else "?"
-    url = f"{{args.url}}{{separator}}stream={{'true' if args.stream else 'false'}}"
-    with post(url, build_payload(args), headers) as response:
+    }
+@URL@    with post(@URL_ARG@, build_payload(args), headers) as response:
         if args.stream:
             printer = AnswerPrinter()
             for event in stream_events(lines(response)):
                 printer.handle(event)
             printer.finish()
         else:
+@PLAIN@"""
+
+_MODE_V2 = '    payload["mode"] = "stream" if args.stream else "sync"\n'
+
+_STREAM_PARAM_V1 = """\
+    separator = "&" if "?" in args.url else "?"
+    url = f"{args.url}{separator}stream={'true' if args.stream else 'false'}"
+"""
+
+_PLAIN_V1 = """\
             print(answer_text(json.load(response)))
 """
 
-_MAIN_V2 = """\
-def main():
-    args = parse_args()
-{key}    headers = {{
-        "Content-Type": "application/json",
-        "Accept": "text/event-stream" if args.stream else "application/json",
-        AUTH_HEADER: AUTH_PREFIX + api_key,
-    }}
-    with post(args.url, build_payload(args), headers) as response:
-        if args.stream:
-            printer = AnswerPrinter()
-            for event in stream_events(lines(response)):
-                printer.handle(event)
-            printer.finish()
-        else:
+_PLAIN_V2 = """\
             reply = json.load(response)
             fail_if_run_failed(reply)
             print(workflow_text(reply))
+"""
+
+_KEY_INLINE = """\
+    api_key = os.environ.get(args.api_key_env) or API_KEY
+"""
+
+_KEY_ENV = """\
+    api_key = os.environ.get(args.api_key_env)
+    if not api_key:
+        sys.exit(f"Set the {args.api_key_env} environment variable to your Langflow API key.")
 """
 
 
@@ -163,41 +186,11 @@ def _description(request: RunRequest) -> str:
 def render(request: RunRequest, options: RenderOptions) -> str:
     env = key_env(options)
     v1 = request.api == "v1"
-    endpoint = request.url.split("?", 1)[0] if v1 else request.url
-    head = ["#!/usr/bin/env python3"]
-    if options.inline_token:
-        head.append(secret_warning("#"))
-    head += [
-        f"# Runs {flow_title(request)} from the command line and prints its answer.",
-        "# Standard library only (Python 3.9+). Examples:",
-        "#   python run_flow.py --input 'What can you do?'",
-        "#   python run_flow.py --stream --tweaks '{\"Component-id\": {\"field\": \"value\"}}'",
-        "#   python run_flow.py --help",
-        "# Reads the API key from the environment variable named by --api-key-env"
-        f" (default {env}).",
-    ]
-    consts = [
-        f"URL = {py_str(endpoint)}" + ("  # ?stream=true|false is added" if v1 else ""),
-        f"STREAM = {request.stream!r}",
-        f"API_KEY_ENV = {py_str(env)}",
-    ]
-    if options.inline_token:
-        consts.append(f"API_KEY = {py_str(options.inline_token)}  # a secret: see the warning above")
-    consts += [
-        f"AUTH_HEADER = {py_str(request.connection.auth_header)}",
-        f"AUTH_PREFIX = {py_str(request.connection.auth_prefix)}",
-        "# The request body as lfdesk built it; --input, --tweaks and --session change it.",
-        f"PAYLOAD = {py_literal(request.body())}",
-    ]
-    if options.inline_token:
-        key = "    api_key = os.environ.get(args.api_key_env) or API_KEY\n"
+    if v1:
+        url = py_str(request.url.split("?", 1)[0]) + "  # ?stream=true|false is added"
     else:
-        key = (
-            "    api_key = os.environ.get(args.api_key_env)\n"
-            "    if not api_key:\n"
-            '        sys.exit(f"Set the {args.api_key_env} environment variable to your Langflow API key.")\n'
-        )
-    mode = "" if v1 else '    payload["mode"] = "stream" if args.stream else "sync"\n'
+        url = py_str(request.url)
+    token = options.inline_token
     helpers = [
         PY_ANSWER if v1 else PY_WORKFLOW,
         PY_ERRORS,
@@ -206,21 +199,35 @@ def render(request: RunRequest, options: RenderOptions) -> str:
         PY_NDJSON if v1 else PY_SSE,
         py_printer(request.api),
         _POST,
-        _BUILD.replace("{mode}", mode),
-        _ARGS.format(description=_description(request)),
-        (_MAIN_V1 if v1 else _MAIN_V2).format(key=key),
+        fill(_BUILD, {"MODE": "" if v1 else _MODE_V2}),
+        fill(_ARGS, {"DESCRIPTION": _description(request)}),
+        fill(
+            _MAIN,
+            {
+                "KEY": _KEY_INLINE if token else _KEY_ENV,
+                "URL": _STREAM_PARAM_V1 if v1 else "",
+                "URL_ARG": "url" if v1 else "args.url",
+                "PLAIN": _PLAIN_V1 if v1 else _PLAIN_V2,
+            },
+        ),
     ]
-    return "".join(
-        (
-            "\n".join(head),
-            "\n",
-            _IMPORTS,
-            "\n",
-            "\n".join(consts),
-            "\n\n\n",
-            "".join(helpers),
-            '\n\nif __name__ == "__main__":\n    main()\n',
-        )
+    return fill(
+        _PROGRAM,
+        {
+            "WARNING": secret_warning("#") + "\n" if token else "",
+            "TITLE": flow_title(request),
+            "ENV": env,
+            "URL": url,
+            "STREAM": repr(request.stream),
+            "ENV_LITERAL": py_str(env),
+            "API_KEY": f"API_KEY = {py_str(token)}  # a secret: see the warning above\n"
+            if token
+            else "",
+            "AUTH_HEADER": py_str(request.connection.auth_header),
+            "AUTH_PREFIX": py_str(request.connection.auth_prefix),
+            "PAYLOAD": py_literal(request.body()),
+            "HELPERS": "".join(helpers),
+        },
     )
 
 

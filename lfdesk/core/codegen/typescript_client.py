@@ -8,7 +8,8 @@ other than its default), the snippet is plain-fetch TypeScript instead, and says
 from __future__ import annotations
 
 from lfdesk.core.codegen import Generator, RenderOptions
-from lfdesk.core.codegen.common_c import fill, js_string, js_value
+from lfdesk.core.codegen.common import fill
+from lfdesk.core.codegen.common_c import js_string, js_value
 from lfdesk.core.codegen.javascript import (
     ANSWER_TEXT,
     DESCRIBE,

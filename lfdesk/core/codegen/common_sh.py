@@ -1,0 +1,272 @@
+"""The bash scripts' share (curl and httpie): shell quoting, the jq programs that print only
+the answer, and the script around the command.
+
+The jq programs are plain text, joined once per (api, tool, stream) and kept.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+
+from lfdesk.core.codegen import RenderOptions
+from lfdesk.core.codegen.common import body_json, fill, hash_header, key_env
+from lfdesk.core.request import RunRequest
+
+
+def shell_quote(text: str) -> str:
+    """A POSIX shell single-quoted word: nothing inside is interpreted."""
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+# --- jq (for the curl and httpie scripts) -------------------------------------------------
+#
+# Written for jq 1.6 and later, with no single quote anywhere (the program is a single-quoted
+# shell word) and no `index` on strings (1.6 counts bytes there). Streams are read with
+# -R (one raw line per input) and --unbuffered, so each piece is printed as it arrives.
+
+JQ_DEFS = """\
+# The readable part of an error reply: its "detail", which may be a string,
+# an object with a "message", or a JSON string holding one.
+def detail:
+  . as $raw
+  | (try fromjson catch $raw) as $reply
+  | (if ($reply | type) == "object" and ($reply | has("detail")) then $reply.detail else $reply end) as $d
+  | if ($d | type) == "string" then ((try ($d | fromjson | .message | strings) catch empty) // $d)
+    elif ($d | type) == "object" and ($d.message | type) == "string" then $d.message
+    else $d | tojson end;
+# The message of an error event, or of an error entry of a failed run.
+def error_text:
+  if type == "string" then .
+  elif type == "object" then [(.error, .text, .message, .detail) | strings][0] // tojson
+  else tojson end;
+"""
+
+JQ_ANSWER = """\
+# The answer in a /api/v1/run reply: the text of each output, one per line.
+def answer:
+  [ .outputs[]?.outputs[]? | objects
+    | [ (.results.message.text?, .results.text.text?, .outputs.message.message?, .artifacts.message?)
+        | strings ][0] // empty ]
+  | join("\\n");
+"""
+
+JQ_WORKFLOW = """\
+# The answer in a /api/v2/workflows reply: output.text, else the content of each output.
+def answer:
+  if (.output.text? | type) == "string" then .output.text
+  else [ .outputs? | objects | .[] | .content? | strings ] | join("\\n") end;
+"""
+
+# One step of the stream: the state keeps what was printed per message id, the v2 "output"
+# events, the error body and the HTTP status; `.out` is what to print now, `.fail` what to
+# print on stderr before stopping.
+JQ_STREAM_STATE = """\
+# Prints new answer text; a new message starts on a new line.
+def show($id; $text):
+  if ($text | type) != "string" or $text == "" then .
+  else .out += (if .any and .last != $id then "\\n" else "" end) + $text
+    | .printed[$id | tostring] += $text | .last = $id | .any = true end;
+def on_event($e):
+  ($e.data | if type == "object" then . else {} end) as $d
+  | if $e.event == "token" then show($d.id; $d.chunk)
+    elif $e.event == "add_message" then
+      # a finished message prints only what its tokens did not already print
+      if $d.sender == "User" or $d.properties.state == "partial" or ($d.text | type) != "string" then .
+      else (.printed[$d.id | tostring] // "") as $done
+        | if ($d.text | startswith($done)) then show($d.id; $d.text[($done | length):]) else . end
+      end
+    elif $e.event == "output" then .outputs += [$d.content | strings]
+    elif $e.event == "end" and (.any | not) then
+      show("end"; if ($d.result | type) == "object" then $d.result | answer else .outputs | join("\\n") end)
+    elif $e.event == "error" then
+      .fail = "Error: " + ($e.data | error_text) + "\\n" | .out += (if .any then "\\n" else "" end)
+    else . end;
+# At the end of the reply: a final newline, or the HTTP error.
+def finish:
+  if .status != null and .status >= 200 and .status < 300 then .out += "\\n"
+  else .out += (if .any then "\\n" else "" end)
+    | .fail = (if (.status // 0) == 0 then ""
+               else "HTTP \\(.status): \\(.body | rtrimstr("\\n") | detail)\\n" end)
+  end;
+"""
+
+JQ_LINE_V1 = """\
+# A line of the v1 stream: one JSON event (NOT server-sent events), or part of an error body.
+def on_body_line($line):
+  if $line == "" then .
+  else ($line | try fromjson catch null) as $e
+    | if ($e | type) == "object" and ($e | has("event")) then on_event($e)
+      else .body += $line + "\\n" end
+  end;
+"""
+
+JQ_LINE_V2 = """\
+# A line of the v2 stream: server-sent events, one JSON event on each "data:" line.
+def on_body_line($line):
+  if $line | startswith("data:") then
+    ($line[5:] | try fromjson catch null) as $e
+    | if ($e | type) == "object" then on_event($e) else . end
+  elif $line == "" or ($line | startswith("id:")) or ($line | startswith("event:"))
+    or ($line | startswith(":")) or ($line | startswith("retry:")) then .
+  else .body += $line + "\\n" end;
+"""
+
+# curl appends "HTTP_STATUS nnn" (--write-out); httpie prints the status line and headers
+# first (--print=hb).
+JQ_ON_LINE_CURL = """\
+def on_line($line):
+  if $line | startswith("HTTP_STATUS ") then .status = ($line[12:] | tonumber? // 0)
+  else on_body_line($line) end;
+"""
+
+JQ_ON_LINE_HTTPIE = """\
+def on_line($line):
+  if .head then
+    if .status == null then .status = ($line | split(" ")[1] | tonumber? // 0)
+    elif $line == "" then .head = false
+    else . end
+  else on_body_line($line) end;
+"""
+
+JQ_STREAM_MAIN = """\
+foreach (inputs, null) as $line (
+  {printed: {}, last: null, any: false, outputs: [], body: "", status: null, head: true};
+  .out = null
+  | if $line == null then finish else on_line($line | rtrimstr("\\r")) end;
+  (.out | strings), (.fail | strings | halt_error(1))
+)"""
+
+JQ_SPLIT_CURL = """\
+# The reply, then the "HTTP_STATUS nnn" line curl adds.
+split("\\nHTTP_STATUS ") as $parts
+| ($parts[-1] | rtrimstr("\\n") | tonumber? // 0) as $status
+| ($parts[:-1] | join("\\nHTTP_STATUS ")) as $body
+"""
+
+JQ_SPLIT_HTTPIE = """\
+# The status line and headers, a blank line, then the reply.
+(if (split("\\r\\n\\r\\n") | length) > 1 then "\\r\\n\\r\\n" else "\\n\\n" end) as $gap
+| split($gap) as $parts
+| ($parts[0] | split("\\n")[0] | split(" ")[1] | tonumber? // 0) as $status
+| ($parts[1:] | join($gap)) as $body
+"""
+
+JQ_REPLY_V1 = """\
+| if $status < 200 or $status > 299 then
+    (if $status == 0 then "" else "HTTP \\($status): \\($body | detail)\\n" end) | halt_error(1)
+  else ($body | fromjson | answer) + "\\n" end"""
+
+JQ_REPLY_V2 = """\
+| if $status < 200 or $status > 299 then
+    (if $status == 0 then "" else "HTTP \\($status): \\($body | detail)\\n" end) | halt_error(1)
+  else ($body | fromjson) as $reply
+    # a v2 run that failed still answers HTTP 200, with status "failed" and its errors
+    | if $reply.status == "failed" then
+        ([$reply.errors[]? | error_text] | if length == 0 then ["the run failed"] else . end
+         | join("\\n")) + "\\n" | halt_error(1)
+      else ($reply | answer) + "\\n" end
+  end"""
+
+
+def _jq_program(api: str, tool: str, stream: bool) -> str:
+    answer = JQ_ANSWER if api == "v1" else JQ_WORKFLOW
+    curl = tool == "curl"
+    parts: tuple[str, ...]
+    if stream:
+        parts = (
+            JQ_STREAM_STATE,
+            JQ_LINE_V1 if api == "v1" else JQ_LINE_V2,
+            JQ_ON_LINE_CURL if curl else JQ_ON_LINE_HTTPIE,
+            JQ_STREAM_MAIN,
+        )
+    else:
+        parts = (JQ_SPLIT_CURL if curl else JQ_SPLIT_HTTPIE, JQ_REPLY_V1 if api == "v1" else JQ_REPLY_V2)
+    return "".join((JQ_DEFS, answer, *parts))
+
+
+def _indent(text: str) -> str:
+    return "\n".join("  " + line if line else line for line in text.split("\n"))
+
+
+@functools.cache
+def jq_call(api: str, tool: str, stream: bool) -> str:
+    """The `jq ... '<program>'` command (indented for a function body) that turns the reply
+    on stdin into the answer."""
+    program = _jq_program(api, tool, stream)
+    assert "'" not in program
+    flags = "-nRj --unbuffered" if stream else "-Rsj"
+    return _indent(f"jq {flags} '\n{_indent(program)}\n'")
+
+
+# --- the script ---------------------------------------------------------------------------
+
+_SCRIPT = """\
+#!/usr/bin/env bash
+@HEADER@
+set -euo pipefail
+
+@KEY_CHECK@main() {
+  # The body is a quoted heredoc, so the shell changes none of its characters.
+  @COMMAND@ \\
+@ARGUMENTS@ <<'JSON' | print_answer
+@BODY@
+JSON
+}
+
+@ABOUT@print_answer() {
+  if ! command -v jq >/dev/null 2>&1; then
+    echo 'jq not found: printing the raw reply (install jq to see only the answer)' >&2
+    print_raw
+    return
+  fi
+@JQ@
+}
+
+@RAW@
+main
+"""
+
+
+def sh_auth_value(request: RunRequest, options: RenderOptions, prefix: str) -> str:
+    """A shell word `<prefix><auth scheme><token>`, e.g. "x-api-key: $LANGFLOW_API_KEY"."""
+    scheme = request.connection.auth_prefix
+    if options.inline_token:
+        return shell_quote(f"{prefix}{scheme}{options.inline_token}")
+    return f'"{prefix}{scheme}${key_env(options)}"'
+
+
+def sh_script(
+    request: RunRequest,
+    options: RenderOptions,
+    *,
+    tool: str,
+    needs: str,
+    command: str,
+    arguments: Sequence[str],
+    about: str,
+    raw: str,
+) -> str:
+    """A bash script: its comments, the API key check, `main` (which runs `command` with
+    `arguments` and the body on stdin, piped to print_answer), print_answer (jq, or the
+    `raw` print_raw function without it) and the call of `main`.
+
+    `about` is the comment over print_answer, on what it reads (curl and httpie differ)."""
+    notes = [f"Needs {needs}.", "Without jq it prints the raw reply instead, with a note on stderr."]
+    key_check = ""
+    if not options.inline_token:
+        env = key_env(options)
+        key_check = f': "${{{env}:?Set {env} to your Langflow API key}}"\n\n'
+    return fill(
+        _SCRIPT,
+        {
+            "HEADER": "\n".join(hash_header(request, options, notes)),
+            "KEY_CHECK": key_check,
+            "COMMAND": command,
+            "ARGUMENTS": " \\\n".join(f"    {argument}" for argument in arguments),
+            "BODY": body_json(request),
+            "ABOUT": about,
+            "JQ": jq_call(request.api, tool, request.stream),
+            "RAW": raw,
+        },
+    )
