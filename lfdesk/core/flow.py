@@ -8,12 +8,13 @@ strings). Everything is parsed into small immutable values; nothing here touches
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from lfdesk.core.tables import TableColumn, table_schema
 
 
 class FlowError(ValueError):
@@ -186,12 +187,6 @@ INPUT_COMPONENT_MARKERS = ("ChatInput", "Chat Input", "TextInput", "Text Input")
 
 _NOTE_NODE_TYPES = frozenset({"noteNode", "note"})
 
-# Bounds on a table field's `table_schema` (it comes from the flow file: untrusted).
-MAX_TABLE_COLUMNS = 64
-MAX_COLUMN_OPTIONS = 256
-_MAX_COLUMN_TEXT = 2000
-
-
 class FieldView(StrEnum):
     """Which fields of a component a list shows: the tree, the form and the CLI share these.
 
@@ -225,18 +220,6 @@ class RangeSpec:
     max: float | None
     step: float | None
     step_type: str  # "int" or "float"
-
-
-@dataclass(frozen=True, slots=True)
-class TableColumn:
-    """One column of a TABLE field, from the template's `table_schema`."""
-
-    name: str
-    display_name: str
-    type: str = "str"  # "str", "boolean", "int", "float", "dict", ... as the flow says
-    description: str = ""
-    default: str | bool | int | float | None = None  # for a new row
-    options: tuple[str, ...] = ()  # the allowed values, when the column is a choice
 
 
 @dataclass(frozen=True, slots=True)
@@ -653,51 +636,6 @@ def _strs(value: Any) -> tuple[str, ...]:
     return ()
 
 
-def _text(value: Any, limit: int = _MAX_COLUMN_TEXT) -> str:
-    return value[:limit] if isinstance(value, str) else ""
-
-
-def _table_schema(value: Any) -> tuple[TableColumn, ...]:
-    """The columns of a `table_schema`, read defensively: entries that are not objects
-    with a name are skipped, as are repeated names; texts and counts are bounded."""
-    if not isinstance(value, list):
-        return ()
-    columns: list[TableColumn] = []
-    seen: set[str] = set()
-    for entry in value:
-        if len(columns) >= MAX_TABLE_COLUMNS:
-            break
-        if not isinstance(entry, dict):
-            continue
-        name = _text(entry.get("name"), 200).strip()
-        if not name or name in seen:
-            continue
-        seen.add(name)
-        # Langflow's Column takes `type` (also spelled `formatter`); "str" when neither.
-        ctype = _text(entry.get("type"), 40) or _text(entry.get("formatter"), 40) or "str"
-        default = entry.get("default")
-        if not isinstance(default, (str, bool, int, float)):
-            default = None
-        elif isinstance(default, str):
-            default = default[:_MAX_COLUMN_TEXT]
-        elif isinstance(default, float) and not math.isfinite(default):
-            default = None
-        options = entry.get("options")
-        columns.append(
-            TableColumn(
-                name=name,
-                display_name=_text(entry.get("display_name"), 200).strip() or name,
-                type=ctype,
-                description=_text(entry.get("description")),
-                default=default,
-                options=tuple(o[:200] for o in options[:MAX_COLUMN_OPTIONS] if isinstance(o, str))
-                if isinstance(options, list)
-                else (),
-            )
-        )
-    return tuple(columns)
-
-
 def _parse_field(name: str, spec: dict[str, Any], ctype: str, node_tool_mode: bool) -> Field:
     kind = _kind_of(spec)
     ftype = spec.get("type")
@@ -756,7 +694,7 @@ def _parse_field(name: str, spec: dict[str, Any], ctype: str, node_tool_mode: bo
         tool_mode=tool_mode,
         input_types=_strs(spec.get("input_types")),
         file_types=_strs(spec.get("fileTypes") or spec.get("file_types")),
-        table_schema=_table_schema(spec.get("table_schema")) if kind is FieldKind.TABLE else (),
+        table_schema=table_schema(spec.get("table_schema")) if kind is FieldKind.TABLE else (),
         tweakable=tweakable,
         reason=reason,
         exposed=tweakable and spec.get("api_editable") is True and not advanced,

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lfdesk.core.flow import Field, TableColumn
+from lfdesk.core.flow import Field
+from lfdesk.core.tables import TableColumn
 from lfdesk.ui.editors_base import FieldEditor, value_text
 from lfdesk.ui.editors_json import cell_value, loads_or_none
 

@@ -8,17 +8,15 @@ from pathlib import Path
 import pytest
 
 from lfdesk.core.flow import (
-    MAX_COLUMN_OPTIONS,
-    MAX_TABLE_COLUMNS,
     FieldKind,
     FieldView,
     FlowError,
-    TableColumn,
     iter_fields,
     load_flow,
     parse_flow,
     parse_flow_bytes,
 )
+from lfdesk.core.tables import MAX_COLUMN_OPTIONS, MAX_TABLE_COLUMNS, TableColumn
 
 DATA = Path(__file__).parents[1] / "data"
 STARTERS = sorted((DATA / "starter").glob("*.json"))
