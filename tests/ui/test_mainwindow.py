@@ -4,13 +4,22 @@ no token anywhere on screen, persistence, and screenshots of the main states."""
 from __future__ import annotations
 
 import json
-import socket
-from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from helpers.data import DATA, OPENAI
+from helpers.net import free_port
+from helpers.shots import (
+    distinct_colours,
+    mean_colour,
+    reddish,
+    region,
+    share_near,
+    shoot,
+)
+from helpers.window import add_profile, set_temperature, settle
+from PySide6.QtCore import QMimeData, QPointF, QRect, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QImage, QPalette
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -23,86 +32,54 @@ from PySide6.QtWidgets import (
 )
 from replay_server import API_KEY, STREAM_ANSWER
 
-from lfdesk.core.profiles import Profile, ProfileStore
-from lfdesk.core.settings import Settings, load_settings
+from lfdesk.core.settings import load_settings
 from lfdesk.ui.mainwindow import MainWindow, sample_flow_bytes
 
-DATA = Path(__file__).parents[1] / "data"
-OPENAI = "OpenAIModelComponent-44DEX"
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def tree_row(w: MainWindow, component_id: str) -> QRect:
+    """Where the tree's row of ``component_id`` is, in window coordinates."""
+    view = w.tree.view
+    index = w.tree.proxy.mapFromSource(w.tree.model.component_index(component_id))
+    rect = view.visualRect(index)
+    rect.setLeft(0)
+    rect.setRight(view.viewport().width() - 1)
+    return rect.translated(view.viewport().mapTo(w, view.viewport().rect().topLeft()))
 
 
-@pytest.fixture
-def make_window(qtbot, qloop, memory_tokens):
-    made: list[MainWindow] = []
-    fresh = object()
-
-    def make(*, settings: Settings | object | None = fresh, persist: bool = False) -> MainWindow:
-        # settings=None: load them from LFDESK_HOME, as the app does
-        w = MainWindow(
-            settings=Settings() if settings is fresh else settings,  # type: ignore[arg-type]
-            profiles=ProfileStore(),
-            tokens=memory_tokens,
-            persist=persist,
-        )
-        qtbot.addWidget(w)
-        w.resize(1400, 900)
-        w.show()
-        qtbot.waitExposed(w)
-        made.append(w)
-        return w
-
-    yield make
-    for w in made:
-        w.shutdown()
+def assert_selected_row(w: MainWindow, image: QImage, component_id: str) -> None:
+    """The tree's row of ``component_id`` is painted selected (mostly the highlight colour),
+    and it is the current one."""
+    assert w.tree.current_component() == component_id
+    highlight = w.tree.view.palette().color(QPalette.ColorRole.Highlight)
+    assert share_near(image, tree_row(w, component_id), highlight) > 0.5
 
 
-@pytest.fixture
-def window(make_window) -> MainWindow:
-    w = make_window()
-    w.restore_last()
-    return w
-
-
-def settle(qtbot, w: MainWindow) -> None:
-    """Let the preview's debounce and layouts finish (before a screenshot or a check)."""
-    qtbot.waitUntil(lambda: not w.preview.is_pending() and not w._preview_timer.isActive())
-    qtbot.wait(80)
-
-
-def add_profile(w: MainWindow, name: str, base_url: str) -> Profile:
-    profile = Profile(name, base_url=base_url)
-    w.profiles.add(profile, replace=True)
-    w.reload_profiles(select=name)
-    return profile
-
-
-def set_temperature(w: MainWindow, value: float) -> None:
-    w.tree.select_component(OPENAI)
-    assert w.form.component_id == OPENAI
-    editor = w.form.field_editor("temperature")
-    spin = getattr(editor, "spin", None)
-    assert spin is not None, type(editor)
-    spin.setValue(value)
+def assert_preview_shows_code(w: MainWindow, image: QImage) -> None:
+    """The code preview's area of the picture has highlighted code in it (many colours)."""
+    assert distinct_colours(image, region(w, w.preview.editor.viewport())) > 30
 
 
 def test_first_launch_opens_the_sample(window: MainWindow, qtbot, artifacts_dir) -> None:
-    assert window.session is not None
-    assert window.session.flow.name == "Sample: Echo Chat"
-    assert window.session.source == "sample"
+    assert window.document is not None
+    assert window.document.flow.name == "Sample: Echo Chat"
+    assert window.document.source == "sample"
     assert window.windowTitle() == "Sample: Echo Chat - no connection"
     assert "No connection" in window.server_label.text()
     settle(qtbot, window)
     assert "/api/v1/run/echo-chat" in window.preview.text()
-    assert window.session.session_id in window.preview.text()
+    assert window.document.session_id in window.preview.text()
     assert window.form.component_id is not None  # a component is shown, not an empty form
-    window.grab().save(str(artifacts_dir / "mainwindow-01-first-launch.png"))
+    image = shoot(window, artifacts_dir, "mainwindow-01-first-launch.png")
+    # what it shows: the component in the form selected in the tree, the snippet, no banner,
+    # an empty chat inviting a first message
+    assert window.preview.text().splitlines()[0] == "#!/usr/bin/env bash"
+    assert_selected_row(window, image, window.form.component_id)
+    assert_preview_shows_code(window, image)
+    assert not window.banner.isVisible()
+    assert window.chat.messages() == []
+    assert window.chat.isVisible() and not window.act_history.isChecked()
 
 
 def test_sample_is_the_echo_flow_renamed() -> None:
@@ -114,7 +91,7 @@ def test_sample_is_the_echo_flow_renamed() -> None:
 
 def test_tweak_in_the_form_reaches_tree_and_preview(window: MainWindow, qtbot, artifacts_dir) -> None:
     set_temperature(window, 0.7)
-    session = window.session
+    session = window.document
     assert session is not None
     assert session.tweaks.to_json() == {OPENAI: {"temperature": 0.7}}
     settle(qtbot, window)
@@ -126,7 +103,13 @@ def test_tweak_in_the_form_reaches_tree_and_preview(window: MainWindow, qtbot, a
     window.chat.set_input_text("what is up")
     settle(qtbot, window)
     assert '"input_value": "what is up"' in window.preview.text()
-    window.grab().save(str(artifacts_dir / "mainwindow-02-tweak-changed.png"))
+    image = shoot(window, artifacts_dir, "mainwindow-02-tweak-changed.png")
+    # the OpenAI row selected and marked, its form showing 0.7, the preview the new body
+    assert_selected_row(window, image, OPENAI)
+    assert window.form.component_id == OPENAI
+    assert window.form.field_editor("temperature").spin.value() == pytest.approx(0.7)  # type: ignore[union-attr]
+    assert_preview_shows_code(window, image)
+    assert window.chat.input_text() == "what is up"
 
 
 def test_malformed_flow_keeps_the_previous_one(window: MainWindow, qtbot, tmp_path, artifacts_dir) -> None:
@@ -134,22 +117,26 @@ def test_malformed_flow_keeps_the_previous_one(window: MainWindow, qtbot, tmp_pa
     bad = tmp_path / "broken.json"
     bad.write_text('{"name": "x", "data": {"nodes": [}', encoding="utf-8")
     assert window.open_path(bad) is False
-    assert window.session is not None and window.session.flow.name == "Sample: Echo Chat"
-    assert window.session.tweaks.to_json() == {OPENAI: {"temperature": 0.3}}  # nothing lost
+    assert window.document is not None and window.document.flow.name == "Sample: Echo Chat"
+    assert window.document.tweaks.to_json() == {OPENAI: {"temperature": 0.3}}  # nothing lost
     assert window.banner.isVisible()
     assert "broken.json" in window.banner.text() and "line 1" in window.banner.text()
     settle(qtbot, window)
-    window.grab().save(str(artifacts_dir / "mainwindow-06-bad-flow-file.png"))
+    image = shoot(window, artifacts_dir, "mainwindow-06-bad-flow-file.png")
+    # the banner across the top, tinted red, above the flow that stayed (OpenAI selected)
+    banner = region(window, window.banner)
+    assert banner.top() < 120 and banner.width() > window.width() * 0.9, banner
+    assert reddish(mean_colour(image, banner)), mean_colour(image, banner).name()
+    assert_selected_row(window, image, OPENAI)
     # a good file then replaces it and clears the banner
     assert window.open_path(DATA / "basic_prompting.flow.json") is True
     assert not window.banner.isVisible()
-    assert window.session.flow.name != "Sample: Echo Chat"
+    assert window.document.flow.name != "Sample: Echo Chat"
     assert window.settings.recent_files[0] == str((DATA / "basic_prompting.flow.json").absolute())
 
 
 def test_streamed_answer_in_the_chat(window: MainWindow, qtbot, replay_server, memory_tokens, artifacts_dir) -> None:
-    add_profile(window, "replay", replay_server.base_url)
-    memory_tokens.set("replay", API_KEY)
+    add_profile(window, "replay", replay_server.base_url, memory_tokens, API_KEY)
     qtbot.waitUntil(lambda: "Langflow 1.13.0" in window.windowTitle(), timeout=5000)
     assert window.windowTitle() == (
         f"Sample: Echo Chat - replay ({replay_server.base_url}, Langflow 1.13.0)"
@@ -170,13 +157,19 @@ def test_streamed_answer_in_the_chat(window: MainWindow, qtbot, replay_server, m
     assert window.chat.input_text() == ""
     settle(qtbot, window)
     assert '"input_value": "stream me"' in window.preview.text()  # the last message stays
-    window.grab().save(str(artifacts_dir / "mainwindow-03-streamed-answer.png"))
+    image = shoot(window, artifacts_dir, "mainwindow-03-streamed-answer.png")
+    # the chat: the question, then the answer with its timing line, both drawn
+    assert [(v.role, v.text()) for v in window.chat.messages()] == [
+        ("user", "stream me"), ("ai", STREAM_ANSWER)
+    ]
+    for view in window.chat.messages():
+        assert view.isVisible() and distinct_colours(image, region(window, view)) > 4, view.role
+    assert "Langflow 1.13.0" in window.server_label.text()
 
 
 def test_error_in_the_chat(window: MainWindow, qtbot, memory_tokens, artifacts_dir) -> None:
     port = free_port()
-    add_profile(window, "dead", f"http://127.0.0.1:{port}")
-    memory_tokens.set("dead", API_KEY)
+    add_profile(window, "dead", f"http://127.0.0.1:{port}", memory_tokens, API_KEY)
     window.chat.set_input_text("hello?")
     assert window.run() is True
     qtbot.waitUntil(lambda: window.run_ctrl.state == "failed", timeout=5000)
@@ -185,7 +178,13 @@ def test_error_in_the_chat(window: MainWindow, qtbot, memory_tokens, artifacts_d
     assert f"127.0.0.1:{port}" in errors[0].text()
     assert "Traceback" not in window.chat.transcript_text()
     settle(qtbot, window)
-    window.grab().save(str(artifacts_dir / "mainwindow-04-error.png"))
+    image = shoot(window, artifacts_dir, "mainwindow-04-error.png")
+    # the question, then the error as a red box in the chat (not the banner)
+    assert [v.role for v in window.chat.messages()] == ["user", "error"]
+    assert not window.banner.isVisible()
+    box = region(window, errors[0])
+    assert reddish(mean_colour(image, box)), mean_colour(image, box).name()
+    assert "not reachable" in window.server_label.text()
 
 
 def test_run_without_connection_explains(window: MainWindow, qtbot) -> None:
@@ -206,8 +205,7 @@ def test_stop_button(window: MainWindow, qtbot, memory_tokens) -> None:
 
     server = ReplayServer(pause=0.05).start()
     try:
-        add_profile(window, "slow", server.base_url)
-        memory_tokens.set("slow", API_KEY)
+        add_profile(window, "slow", server.base_url, memory_tokens, API_KEY)
         window.run("stream me")
         qtbot.waitUntil(lambda: window.act_stop.isEnabled(), timeout=2000)
         qtbot.waitUntil(lambda: bool(window.chat.raw_lines()), timeout=5000)
@@ -236,8 +234,7 @@ def all_widget_text(widgets: list[QWidget]) -> str:
 
 
 def test_no_widget_ever_shows_the_token(window: MainWindow, qtbot, replay_server, memory_tokens, artifacts_dir) -> None:
-    add_profile(window, "replay", replay_server.base_url)
-    memory_tokens.set("replay", API_KEY)
+    add_profile(window, "replay", replay_server.base_url, memory_tokens, API_KEY)
     # the connections dialog, with a token typed and saved
     window.open_connections()
     dialog = window._connections
@@ -269,8 +266,7 @@ def test_no_widget_ever_shows_the_token(window: MainWindow, qtbot, replay_server
 
 
 def test_inline_token_only_when_asked(window: MainWindow, qtbot, replay_server, memory_tokens) -> None:
-    add_profile(window, "replay", replay_server.base_url)
-    memory_tokens.set("replay", API_KEY)
+    add_profile(window, "replay", replay_server.base_url, memory_tokens, API_KEY)
     settle(qtbot, window)
     assert API_KEY not in window.preview.text()
     window.preview.set_inline_token(True)
@@ -297,7 +293,12 @@ def test_connections_dialog(window: MainWindow, qtbot, replay_server, artifacts_
     assert "Langflow 1.13.0" in dialog.result_label.text()
     qtbot.waitUntil(lambda: "Tokens are stored in" in dialog.backend_label.text(), timeout=3000)
     qtbot.wait(50)
-    dialog.grab().save(str(artifacts_dir / "mainwindow-05-connections-dialog.png"))
+    image = shoot(dialog, artifacts_dir, "mainwindow-05-connections-dialog.png")
+    # the profile saved and tested, where tokens go, nothing in the token box
+    assert dialog.name.text() == "local" and dialog.base_url.text() == replay_server.base_url
+    assert "testkeyring MemoryKeyring" in dialog.backend_label.text()
+    assert dialog.token.text() == ""
+    assert distinct_colours(image, region(dialog, dialog.result_label)) > 4  # the result drawn
     # a bad URL is refused with the reason, nothing saved
     dialog.new_profile()
     dialog.name.setText("bad")
@@ -307,18 +308,16 @@ def test_connections_dialog(window: MainWindow, qtbot, replay_server, artifacts_
     dialog.close()
 
 
-def test_connections_dialog_without_keyring(make_window, qtbot, artifacts_dir) -> None:
+def test_connections_dialog_without_keyring(make_window, qtbot) -> None:
     from keyring.backends import fail
 
     from lfdesk.core.secrets import TokenStore
 
-    w = MainWindow(settings=Settings(), profiles=ProfileStore(), tokens=TokenStore(fail.Keyring()), persist=False)
-    qtbot.addWidget(w)
+    w = make_window(tokens=TokenStore(fail.Keyring()), show=False)
     w.open_connections()
     dialog = w._connections
     assert dialog is not None
     qtbot.waitUntil(lambda: "session only" in dialog.backend_label.text(), timeout=3000)
-    w.shutdown()
 
 
 def test_drop_a_flow_file(window: MainWindow, qtbot) -> None:
@@ -329,8 +328,8 @@ def test_drop_a_flow_file(window: MainWindow, qtbot) -> None:
         Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
     )
     window.dropEvent(event)
-    assert window.session is not None and window.session.flow_path is not None
-    assert window.session.flow_path.endswith("basic_prompting.flow.json")
+    assert window.document is not None and window.document.flow_path is not None
+    assert window.document.flow_path.endswith("basic_prompting.flow.json")
 
 
 def test_settings_and_window_state_persist(make_window, qtbot, tmp_path) -> None:
@@ -352,21 +351,21 @@ def test_settings_and_window_state_persist(make_window, qtbot, tmp_path) -> None
     assert saved.view_mode == "all"
     second = make_window(settings=None, persist=True)
     second.restore_last()
-    assert second.session is not None and second.session.flow_path == str(flow.absolute())
+    assert second.document is not None and second.document.flow_path == str(flow.absolute())
     assert second.preview.language() == "python-requests"
-    assert second.preview.stream() is False and second.session.stream is False
+    assert second.preview.stream() is False and second.document.stream is False
     assert second.main_splitter.sizes() == sizes
     assert second.recent_menu.actions()[0].text() == "mine.flow.json"
 
 
 def test_new_chat_session(window: MainWindow, qtbot) -> None:
-    assert window.session is not None
-    old = window.session.session_id
+    assert window.document is not None
+    old = window.document.session_id
     window.chat.new_session_button.click()
-    assert window.session.session_id != old
-    assert window.chat.session_id() == window.session.session_id
+    assert window.document.session_id != old
+    assert window.chat.session_id() == window.document.session_id
     settle(qtbot, window)
-    assert window.session.session_id in window.preview.text()
+    assert window.document.session_id in window.preview.text()
 
 
 # --- server flows (a fake client stands in for LangflowClient) ---------------------------------
@@ -411,15 +410,10 @@ class FakeClient:
         return parse_flow(data, source=f"server flow {flow_id}")
 
 
-def test_open_from_server(qtbot, qloop, memory_tokens, artifacts_dir, qtmodeltester) -> None:
-    w = MainWindow(settings=Settings(), profiles=ProfileStore(), tokens=memory_tokens,
-                   client_factory=FakeClient, persist=False)
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
+def test_open_from_server(make_window, qtbot, memory_tokens, artifacts_dir, qtmodeltester) -> None:
+    w = make_window(client_factory=FakeClient)
     w.open_sample()
-    add_profile(w, "server", "http://127.0.0.1:7860")
-    memory_tokens.set("server", API_KEY)
+    add_profile(w, "server", "http://127.0.0.1:7860", memory_tokens, API_KEY)
     w.open_from_server()
     picker = w._picker
     assert picker is not None
@@ -429,28 +423,29 @@ def test_open_from_server(qtbot, qloop, memory_tokens, artifacts_dir, qtmodeltes
     picker.search.setText("rag")
     assert picker.proxy.rowCount() == 1  # matches the endpoint "rag" and "Retrieval..."
     picker.search.setText("")
-    picker.grab().save(str(artifacts_dir / "mainwindow-07-flow-picker.png"))
+    image = shoot(picker, artifacts_dir, "mainwindow-07-flow-picker.png")
+    # the three flows listed by name, unfiltered, with the count
+    shown = [picker.proxy.index(r, 0).data() for r in range(picker.proxy.rowCount())]
+    assert shown == sorted(f.name for f in FakeClient.flows)
+    assert distinct_colours(image, region(picker, picker.view.viewport())) > 8
     row = next(r for r in range(picker.proxy.rowCount())
                if picker.proxy.index(r, 0).data() == "Echo Chat")
     picker.view.setCurrentIndex(picker.proxy.index(row, 0))
     picker.open_button.click()
-    qtbot.waitUntil(lambda: w.session is not None and w.session.source == "server", timeout=3000)
-    assert w.session.flow.name == "Echo Chat"
-    assert w.session.server_flow_id == "1a775cc2-f37c-4f5a-890d-bead1a2842ce"
+    qtbot.waitUntil(lambda: w.document is not None and w.document.source == "server", timeout=3000)
+    assert w.document.flow.name == "Echo Chat"
+    assert w.document.server_flow_id == "1a775cc2-f37c-4f5a-890d-bead1a2842ce"
     assert w.act_reload.isEnabled()
     assert w.settings.last_server_flow == "1a775cc2-f37c-4f5a-890d-bead1a2842ce"
     # reload keeps the tweaks
     set_temperature(w, 0.9)
     w.reload_from_server()
     qtbot.waitUntil(lambda: "Reloaded" in w.statusBar().currentMessage(), timeout=3000)
-    assert w.session.tweaks.to_json() == {OPENAI: {"temperature": 0.9}}
-    w.shutdown()
+    assert w.document.tweaks.to_json() == {OPENAI: {"temperature": 0.9}}
 
 
-def test_flow_picker_without_token_says_so(qtbot, qloop, memory_tokens) -> None:
-    w = MainWindow(settings=Settings(), profiles=ProfileStore(), tokens=memory_tokens,
-                   client_factory=FakeClient, persist=False)
-    qtbot.addWidget(w)
+def test_flow_picker_without_token_says_so(make_window, qtbot) -> None:
+    w = make_window(client_factory=FakeClient, show=False)
     w.open_sample()
     add_profile(w, "server", "http://127.0.0.1:7860")
     w.open_from_server()
@@ -458,14 +453,13 @@ def test_flow_picker_without_token_says_so(qtbot, qloop, memory_tokens) -> None:
     assert picker is not None
     qtbot.waitUntil(lambda: "Could not list" in picker.status.text(), timeout=3000)
     assert "No API token" in picker.status.text()
-    w.shutdown()
 
 
 # --- palette ---------------------------------------------------------------------------------
 
 
 def test_dark_palette(make_window, qtbot, replay_server, memory_tokens, artifacts_dir) -> None:
-    from PySide6.QtGui import QColor, QPalette
+    from PySide6.QtGui import QColor
 
     app = QApplication.instance()
     old = app.palette()
@@ -484,10 +478,8 @@ def test_dark_palette(make_window, qtbot, replay_server, memory_tokens, artifact
         dark.setColor(QPalette.ColorGroup.Disabled, role, QColor("#777777"))
     app.setPalette(dark)
     try:
-        w = make_window()
-        w.restore_last()
-        add_profile(w, "replay", replay_server.base_url)
-        memory_tokens.set("replay", API_KEY)
+        w = make_window(restore=True)
+        add_profile(w, "replay", replay_server.base_url, memory_tokens, API_KEY)
         set_temperature(w, 0.7)
         w.run("stream me")
         qtbot.waitUntil(lambda: w.run_ctrl.state == "done", timeout=5000)
@@ -496,7 +488,12 @@ def test_dark_palette(make_window, qtbot, replay_server, memory_tokens, artifact
         # the chat bubbles follow the palette: darker than mid-grey on a dark theme
         for view in w.chat.messages():
             assert view.palette().color(QPalette.ColorRole.Window).lightness() < 128, view.role
-        w.grab().save(str(artifacts_dir / "mainwindow-08-dark-palette.png"))
+        image = shoot(w, artifacts_dir, "mainwindow-08-dark-palette.png")
+        # dark all over, the error box still reddish, the answer there
+        assert mean_colour(image).lightness() < 90, mean_colour(image).name()
+        error = w.chat.messages()[-1]
+        assert error.role == "error" and reddish(mean_colour(image, region(w, error)))
+        assert [v.role for v in w.chat.messages()] == ["user", "ai", "error"]
     finally:
         app.setPalette(old)
 
@@ -505,14 +502,13 @@ def test_dark_palette(make_window, qtbot, replay_server, memory_tokens, artifact
 
 
 def test_take_screenshot(tmp_path, qapp) -> None:
-    from PySide6.QtGui import QImage
-
     from lfdesk.app import take_screenshot
 
     out = tmp_path / "shot.png"
     assert take_screenshot(out, None, OPENAI, (1200, 800)) == 0
     image = QImage(str(out))
     assert (image.width(), image.height()) == (1200, 800)
+    assert distinct_colours(image) > 100  # the window drawn, not a blank frame
     assert take_screenshot(tmp_path / "x.png", None, "NoSuchComponent", (1200, 800)) == 2
     bad = tmp_path / "bad.json"
     bad.write_text("[]")
