@@ -37,9 +37,9 @@ from PySide6.QtWidgets import (
 from lfdesk.core import codegen
 from lfdesk.core.codegen import Generator, RenderOptions
 from lfdesk.core.request import DEFAULT_KEY_ENV, RunRequest
-from lfdesk.ui import icons
+from lfdesk.ui import theme
 from lfdesk.ui.editors import monospace_font
-from lfdesk.ui.highlight import PygmentsHighlighter, is_dark
+from lfdesk.ui.highlight import PygmentsHighlighter
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,6 @@ class CodePreview(QWidget):
         self._token_provider: Callable[[], str | None] | None = None
         self._text = ""
         self._error: str | None = None
-        self._key_env = DEFAULT_KEY_ENV
 
         self.language_combo = QComboBox(self)
         self.language_combo.setToolTip("Language of the snippet")
@@ -127,7 +126,7 @@ class CodePreview(QWidget):
         self.warnings_label.setVisible(False)
         self.warnings_label.setTextFormat(Qt.TextFormat.PlainText)
         self.warnings_label.setStyleSheet(
-            f"color: {icons.CHANGED_COLOR.darker(115).name()}; padding: 2px 0;"
+            f"color: {theme.CHANGED_COLOR.darker(115).name()}; padding: 2px 0;"
         )
 
         self.editor = QPlainTextEdit(self)
@@ -235,11 +234,6 @@ class CodePreview(QWidget):
     def set_inline_token(self, on: bool) -> None:
         self.inline_check.setChecked(on)
 
-    def set_key_env(self, name: str) -> None:
-        """The environment variable snippets read the token from."""
-        self._key_env = name or DEFAULT_KEY_ENV
-        self._schedule()
-
     def set_token_provider(self, fn: Callable[[], str | None] | None) -> None:
         """Where the token comes from when "Inline token" is on (called at render time)."""
         self._token_provider = fn
@@ -288,8 +282,8 @@ class CodePreview(QWidget):
                 if token:
                     token_note, token_inlined = TOKEN_WARNING, True
                 else:
-                    token_note = NO_TOKEN_WARNING.format(env=self._key_env)
-            text = gen.render(req, RenderOptions(key_env=self._key_env, inline_token=token))
+                    token_note = NO_TOKEN_WARNING.format(env=DEFAULT_KEY_ENV)
+            text = gen.render(req, RenderOptions(key_env=DEFAULT_KEY_ENV, inline_token=token))
             warnings = req.warnings()
         except Exception as exc:  # any generator failure is shown, never raised into Qt
             log.debug("rendering %s failed", self.language(), exc_info=True)
@@ -324,7 +318,7 @@ class CodePreview(QWidget):
         self._text = ""
         self._error = message if error else None
         self.message_label.setText(message)
-        color = icons.INVALID_COLOR.name() if error else "palette(placeholder-text)"
+        color = theme.INVALID_COLOR.name() if error else "palette(placeholder-text)"
         self.message_label.setStyleSheet(f"color: {color};")
         self.stack.setCurrentWidget(self.message_label)
         self._sync_actions()
@@ -343,11 +337,11 @@ class CodePreview(QWidget):
     def _style_token_label(self, *, contains: bool) -> None:
         if contains:
             self.token_label.setStyleSheet(
-                f"color: white; background: {icons.INVALID_COLOR.name()};"
+                f"color: white; background: {theme.INVALID_COLOR.name()};"
                 " font-weight: bold; padding: 3px 6px; border-radius: 3px;"
             )
         else:
-            self.token_label.setStyleSheet(f"color: {icons.CHANGED_COLOR.darker(115).name()};")
+            self.token_label.setStyleSheet(f"color: {theme.CHANGED_COLOR.darker(115).name()};")
 
     def _sync_actions(self) -> None:
         has = bool(self._text)
@@ -421,7 +415,7 @@ class CodePreview(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
-            self.highlighter.set_dark(is_dark(self.palette()))
+            self.highlighter.set_dark(theme.is_dark(self.palette()))
 
 
 def _label_of(name: str) -> str:
