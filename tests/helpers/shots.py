@@ -27,6 +27,13 @@ def same_pixels(a: QImage, b: QImage) -> bool:
     return a.size() == b.size() and _pixels(a) == _pixels(b)
 
 
+def identical_share(a: QImage, b: QImage) -> float:
+    """The share (0..1) of pixels that are the same in two pictures of the same size."""
+    assert a.size() == b.size(), (a.size(), b.size())
+    pa, pb = _pixels(a), _pixels(b)
+    return sum(1 for x, y in zip(pa, pb, strict=True) if x == y) / len(pa)
+
+
 def mean_colour(image: QImage, rect: QRect | None = None) -> QColor:
     """The average colour of ``image`` (inside ``rect``)."""
     pixels = _pixels(image, rect)
@@ -38,9 +45,34 @@ def mean_colour(image: QImage, rect: QRect | None = None) -> QColor:
     return QColor(r, g, b)
 
 
+def share_near(image: QImage, rect: QRect | None, colour: QColor, tolerance: int = 24) -> float:
+    """The share (0..1) of the pixels of ``image`` (inside ``rect``) within ``tolerance`` of
+    ``colour`` on every channel."""
+    pixels = _pixels(image, rect)
+    assert len(pixels), f"empty region {rect}"
+    r0, g0, b0 = colour.red(), colour.green(), colour.blue()
+    near = sum(
+        1
+        for p in pixels
+        if abs(((p >> 16) & 0xFF) - r0) <= tolerance
+        and abs(((p >> 8) & 0xFF) - g0) <= tolerance
+        and abs((p & 0xFF) - b0) <= tolerance
+    )
+    return near / len(pixels)
+
+
 def reddish(colour: QColor, margin: int = 15) -> bool:
     """Clearly more red than green and blue (an error tint)."""
     return colour.red() > colour.green() + margin and colour.red() > colour.blue() + margin
+
+
+def reddish_pixels(image: QImage, rect: QRect | None = None) -> int:
+    """How many pixels of ``image`` (inside ``rect``) are a clear red (an error icon or word)."""
+    return sum(
+        1
+        for p in _pixels(image, rect)
+        if ((p >> 16) & 0xFF) > 150 and ((p >> 8) & 0xFF) < 110 and (p & 0xFF) < 110
+    )
 
 
 def region(top: QWidget, widget: QWidget) -> QRect:

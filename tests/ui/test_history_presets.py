@@ -5,75 +5,52 @@ presets are saved, switched and managed, and never hold a secret."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QGuiApplication
+from helpers.data import OPENAI, SAMPLE_ID
+from helpers.shots import (
+    distinct_colours,
+    grab_with_popup,
+    reddish_pixels,
+    region,
+    same_pixels,
+    share_near,
+    shoot,
+)
+from helpers.window import add_profile, set_temperature, settle, temperature_shown
+from PySide6.QtCore import QModelIndex, QRect, Qt
+from PySide6.QtGui import QGuiApplication, QImage, QPalette
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 from replay_server import API_KEY, STREAM_ANSWER, ReplayServer
 
 from lfdesk.core import paths
 from lfdesk.core.history import HistoryEntry, RunHistory
-from lfdesk.core.profiles import Profile, ProfileStore
 from lfdesk.core.request import Connection, RunRequest
-from lfdesk.core.settings import Settings
 from lfdesk.ui.historypane import HistoryModel
 from lfdesk.ui.mainwindow import DEFAULTS_LABEL, PRESET_MANAGE, PRESET_SAVE, MainWindow
 
-DATA = Path(__file__).parents[1] / "data"
-OPENAI = "OpenAIModelComponent-44DEX"
-SAMPLE_ID = "1a775cc2-f37c-4f5a-890d-bead1a2842ce"
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
 
-@pytest.fixture
-def make_window(qtbot, qloop, memory_tokens):
-    made: list[MainWindow] = []
-
-    def make() -> MainWindow:
-        w = MainWindow(
-            settings=Settings(), profiles=ProfileStore(), tokens=memory_tokens, persist=False
-        )
-        qtbot.addWidget(w)
-        w.resize(1400, 900)
-        w.show()
-        qtbot.waitExposed(w)
-        w.restore_last()
-        made.append(w)
-        return w
-
-    yield make
-    for w in made:
-        w.shutdown()
+def history_row(top: QWidget, w: MainWindow, entry_id: int, column: int | None = None) -> QRect:
+    """Where the history list's row of ``entry_id`` (or one cell of it) is in a picture of
+    ``top``."""
+    pane = w.history_pane
+    row = pane.model.row_of(entry_id)
+    assert row >= 0, entry_id
+    index = pane.model.index(row, column or 0)
+    proxy = getattr(pane.view.model(), "mapFromSource", None)
+    shown: QModelIndex = proxy(index) if proxy else index
+    rect = pane.view.visualRect(shown)
+    if column is None:
+        rect = QRect(0, rect.top(), pane.view.viewport().width(), rect.height())
+    return rect.translated(pane.view.viewport().mapTo(top, pane.view.viewport().rect().topLeft()))
 
 
-@pytest.fixture
-def window(make_window) -> MainWindow:
-    return make_window()
-
-
-def connect(w: MainWindow, base_url: str, memory_tokens, name: str = "replay") -> None:
-    w.profiles.add(Profile(name, base_url=base_url), replace=True)
-    w.reload_profiles(select=name)
-    memory_tokens.set(name, API_KEY)
-
-
-def set_temperature(w: MainWindow, value: float) -> None:
-    w.tree.select_component(OPENAI)
-    editor = w.form.field_editor("temperature")
-    editor.spin.setValue(value)  # type: ignore[union-attr]
-
-
-def temperature_shown(w: MainWindow) -> float:
-    w.tree.select_component(OPENAI)
-    return float(w.form.field_editor("temperature").spin.value())  # type: ignore[union-attr]
-
-
-def settle(qtbot, w: MainWindow) -> None:
-    qtbot.waitUntil(lambda: not w.preview.is_pending() and not w._preview_timer.isActive())
-    qtbot.wait(80)
+def assert_row_selected(top: QWidget, w: MainWindow, image: QImage, entry_id: int) -> None:
+    highlight = w.history_pane.view.palette().color(QPalette.ColorRole.Highlight)
+    assert share_near(image, history_row(top, w, entry_id), highlight) > 0.4
 
 
 def run_and_wait(qtbot, w: MainWindow, text: str, entries: int) -> HistoryEntry:
@@ -96,7 +73,7 @@ def test_a_run_lands_in_the_history(window, qtbot, replay_server, memory_tokens,
                    status="stopped", answer="The sea", ttft=0.4, total=2.5)
     window.history_ctrl.refresh()
     qtbot.waitUntil(lambda: len(window.history_pane.entries()) == 2)
-    connect(window, replay_server.base_url, memory_tokens)
+    add_profile(window, "replay", replay_server.base_url, memory_tokens, API_KEY)
     set_temperature(window, 0.7)
     entry = run_and_wait(qtbot, window, "stream me", 3)
     assert window.run_ctrl.state == "done"
@@ -128,14 +105,23 @@ def test_a_run_lands_in_the_history(window, qtbot, replay_server, memory_tokens,
     stored = b"".join(p.read_bytes() for p in paths.data_dir().glob("history.sqlite3*"))
     assert b"stream me" in stored and API_KEY.encode() not in stored  # never the token
     settle(qtbot, window)
-    window.grab().save(str(artifacts_dir / "history-pane.png"))
+    image = shoot(window, artifacts_dir, "history-pane.png")
+    # the History tab in place of the chat: three runs, the new one selected, its answer shown,
+    # the failed one marked with a red icon
+    assert window.bottom_tabs.tabText(window.bottom_tabs.currentIndex()) == "History"
+    assert [e.status for e in pane.entries()] == ["ok", "stopped", "error"]
+    assert pane.current_entry() is not None and pane.current_entry().id == entry.id
+    assert pane.tabs.tabText(pane.tabs.currentIndex()) == "Answer"
+    assert_row_selected(window, window, image, entry.id)
+    failed = next(e for e in pane.entries() if e.status == "error")
+    assert reddish_pixels(image, history_row(window, window, failed.id, 0)) > 10
     # Ctrl+H again: back to the chat
     QTest.keyClick(window, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
     assert window.chat.isVisible() and not window.act_history.isChecked()
 
 
 def test_failed_and_stopped_runs_are_recorded(window, qtbot, memory_tokens, artifacts_dir) -> None:
-    connect(window, "http://127.0.0.1:9", memory_tokens, "dead")
+    add_profile(window, "dead", "http://127.0.0.1:9", memory_tokens, API_KEY)
     entry = run_and_wait(qtbot, window, "anyone there?", 1)
     assert entry.status == "error"
     assert "127.0.0.1:9" in entry.error
@@ -144,11 +130,18 @@ def test_failed_and_stopped_runs_are_recorded(window, qtbot, memory_tokens, arti
     window.history_pane.select_entry(entry.id)
     assert window.history_pane.tabs.currentIndex() == 2  # the error tab
     assert "127.0.0.1:9" in window.history_pane.error_view.toPlainText()
-    window.history_pane.grab().save(str(artifacts_dir / "history-pane-error.png"))
+    pane = window.history_pane
+    image = shoot(pane, artifacts_dir, "history-pane-error.png")
+    # the failed run selected, its Error tab open; "failed" and its icon in red
+    assert pane.tabs.tabText(pane.tabs.currentIndex()) == "Error"
+    assert "failed" in pane.summary.text()
+    assert_row_selected(pane, window, image, entry.id)
+    assert reddish_pixels(image, region(pane, pane.summary)) > 10
+    assert distinct_colours(image, region(pane, pane.error_view.viewport())) > 4
 
     slow = ReplayServer(pause=0.05).start()
     try:
-        connect(window, slow.base_url, memory_tokens, "slow")
+        add_profile(window, "slow", slow.base_url, memory_tokens, API_KEY)
         assert window.run("stream me")
         qtbot.waitUntil(lambda: bool(window.chat.raw_lines()), timeout=5000)
         window.act_stop.trigger()
@@ -161,13 +154,21 @@ def test_failed_and_stopped_runs_are_recorded(window, qtbot, memory_tokens, arti
     assert stopped.profile == "slow"
     window.history_pane.select_entry(stopped.id)
     window.history_pane.tabs.setCurrentIndex(1)
-    window.history_pane.grab().save(str(artifacts_dir / "history-pane-stopped-request.png"))
+    pane = window.history_pane
+    image = shoot(pane, artifacts_dir, "history-pane-stopped-request.png")
+    # the stopped run selected, over the failed one; its request (the JSON sent) shown
+    assert [e.status for e in pane.entries()] == ["stopped", "error"]
+    assert pane.tabs.tabText(pane.tabs.currentIndex()) == "Request"
+    assert '"input_value": "stream me"' in pane.request_view.toPlainText()
+    assert "stopped" in pane.summary.text()
+    assert_row_selected(pane, window, image, stopped.id)
+    assert distinct_colours(image, region(pane, pane.request_view.viewport())) > 4
 
 
 def test_a_run_cut_by_closing_the_window_is_kept(window, qtbot, memory_tokens) -> None:
     slow = ReplayServer(pause=0.05).start()
     try:
-        connect(window, slow.base_url, memory_tokens, "slow")
+        add_profile(window, "slow", slow.base_url, memory_tokens, API_KEY)
         assert window.run("stream me")
         qtbot.waitUntil(lambda: bool(window.chat.raw_lines()), timeout=5000)
         window.close()
@@ -179,16 +180,16 @@ def test_a_run_cut_by_closing_the_window_is_kept(window, qtbot, memory_tokens) -
 
 
 def test_restore_brings_back_input_and_tweaks(window, qtbot, replay_server, memory_tokens) -> None:
-    connect(window, replay_server.base_url, memory_tokens)
+    add_profile(window, "replay", replay_server.base_url, memory_tokens, API_KEY)
     set_temperature(window, 0.7)
     entry = run_and_wait(qtbot, window, "stream me", 1)
     set_temperature(window, 0.2)
     window.chat.set_input_text("something else")
-    assert window.session.tweaks.to_json() == {OPENAI: {"temperature": 0.2}}
+    assert window.document.tweaks.to_json() == {OPENAI: {"temperature": 0.2}}
     window.show_history()
     window.history_pane.select_entry(entry.id)
     window.history_pane.restore_button.click()
-    assert window.session.tweaks.to_json() == {OPENAI: {"temperature": 0.7}}
+    assert window.document.tweaks.to_json() == {OPENAI: {"temperature": 0.7}}
     assert window.chat.input_text() == "stream me"
     assert window.chat.isVisible()  # back on the chat tab, ready to send
     assert temperature_shown(window) == pytest.approx(0.7)  # the form shows it
@@ -206,11 +207,11 @@ def test_restore_of_another_flow_says_so(window, qtbot) -> None:
     entry = history.get(history.record(other, status="ok"))
     assert window.restore_run(entry) is False
     assert "Vector RAG" in window.banner.text() and "Open that flow" in window.banner.text()
-    assert window.session.tweaks.to_json() == {}
+    assert window.document.tweaks.to_json() == {}
 
 
 def test_copy_as_curl(window, qtbot, replay_server, memory_tokens) -> None:
-    connect(window, replay_server.base_url, memory_tokens)
+    add_profile(window, "replay", replay_server.base_url, memory_tokens, API_KEY)
     set_temperature(window, 0.7)
     entry = run_and_wait(qtbot, window, "stream me", 1)
     QGuiApplication.clipboard().clear()
@@ -257,16 +258,16 @@ def test_search_delete_and_clear(window, qtbot) -> None:
 
 
 def test_history_survives_a_restart(make_window, qtbot) -> None:
-    first = make_window()
+    first = make_window(restore=True)
     first.history_ctrl.history.record(RunRequest(flow_ref="echo-chat", input_value="kept"), status="ok")
     first.shutdown()
-    second = make_window()
+    second = make_window(restore=True)
     qtbot.waitUntil(lambda: [e.input_value for e in second.history_pane.entries()] == ["kept"])
 
 
 def test_a_damaged_history_is_replaced_with_a_note(make_window, qtbot) -> None:
     (paths.data_dir() / "history.sqlite3").write_bytes(b"garbage" * 500)
-    w = make_window()
+    w = make_window(restore=True)
     qtbot.waitUntil(lambda: "could not be read" in w.banner.text(), timeout=3000)
     assert list(paths.data_dir().glob("history.sqlite3.corrupt-*"))
 
@@ -319,8 +320,12 @@ def test_save_switch_and_back(window, qtbot, artifacts_dir) -> None:
     choose(window, PRESET_SAVE)
     qtbot.waitUntil(lambda: window._preset_input is not None and window._preset_input.isVisible())
     assert window.preset_combo.currentText() == "(flow defaults, edited)"  # not "Save current as…"
-    window._preset_input.grab().save(str(artifacts_dir / "preset-save-dialog.png"))
-    window._preset_input.reject()
+    dialog = window._preset_input
+    image = shoot(dialog, artifacts_dir, "preset-save-dialog.png")
+    # it asks for a name, with an empty box to type it in
+    assert dialog.textValue() == "" and "name" in dialog.labelText().lower()
+    assert distinct_colours(image) > 8
+    dialog.reject()
     save_as(qtbot, window, "Low temp")
     path = paths.data_dir() / "presets" / SAMPLE_ID / "Low temp.json"
     assert json.loads(path.read_text()) == {OPENAI: {"temperature": 0.3}}
@@ -328,14 +333,14 @@ def test_save_switch_and_back(window, qtbot, artifacts_dir) -> None:
     assert "Low temp" in preset_texts(window)
     # the defaults: no tweaks; the tree, form and preview follow
     choose(window, "")
-    assert window.session.tweaks.to_json() == {}
+    assert window.document.tweaks.to_json() == {}
     assert window.preset_combo.currentText() == DEFAULTS_LABEL
     assert temperature_shown(window) == pytest.approx(0.1)  # the flow's own value
     settle(qtbot, window)
     assert '"tweaks"' not in window.preview.text()
     # and back
     choose(window, "Low temp")
-    assert window.session.tweaks.to_json() == {OPENAI: {"temperature": 0.3}}
+    assert window.document.tweaks.to_json() == {OPENAI: {"temperature": 0.3}}
     assert temperature_shown(window) == pytest.approx(0.3)
     settle(qtbot, window)
     assert '"temperature": 0.3' in window.preview.text()
@@ -348,21 +353,23 @@ def test_save_switch_and_back(window, qtbot, artifacts_dir) -> None:
     settle(qtbot, window)
     window.preset_combo.showPopup()
     qtbot.wait(100)
-    shot = window.grab(QRect(0, 0, window.width(), 330))
     popup = window.preset_combo.view().window()
-    pop = popup.grab()
-    from PySide6.QtGui import QPainter
-
-    painter = QPainter(shot)
-    origin = window.preset_combo.mapTo(window, window.preset_combo.rect().bottomLeft())
-    painter.drawPixmap(origin.x(), origin.y() + 1, pop)
-    painter.end()
-    shot.save(str(artifacts_dir / "toolbar-presets.png"))
+    top = QRect(0, 0, window.width(), 330)
+    image = shoot(grab_with_popup(window, popup, top), artifacts_dir, "toolbar-presets.png")
+    # the open list over the window, at the combo: the presets by name, "hot" current
+    at = QRect(popup.mapToGlobal(popup.rect().topLeft()) - window.mapToGlobal(top.topLeft()),
+               popup.size())
+    assert image.rect().contains(at), (at, image.rect())
+    assert at.intersects(region(window, window.preset_combo))  # opened from the combo
+    assert not same_pixels(image.copy(at), window.grab(top).toImage().copy(at))  # painted in
+    assert window.preset_combo.currentText() == "hot"
+    highlight = window.preset_combo.view().palette().color(QPalette.ColorRole.Highlight)
+    assert share_near(image, at, highlight) > 0.05  # the current entry highlighted
     window.preset_combo.hidePopup()
 
 
 def test_a_secret_literal_never_goes_into_a_preset(window, qtbot) -> None:
-    window.session.tweaks.set(OPENAI, "api_key", "sk-typed-openai-key-0123456789abcdef")
+    window.document.tweaks.set(OPENAI, "api_key", "sk-typed-openai-key-0123456789abcdef")
     set_temperature(window, 0.4)
     save_as(qtbot, window, "with secret")
     path = paths.data_dir() / "presets" / SAMPLE_ID / "with secret.json"
@@ -372,7 +379,7 @@ def test_a_secret_literal_never_goes_into_a_preset(window, qtbot) -> None:
     assert "Secrets left out" in window.statusBar().currentMessage()
     # switching presets keeps the key typed in (presets never carry one)
     choose(window, "")
-    assert window.session.tweaks.to_json() == {
+    assert window.document.tweaks.to_json() == {
         OPENAI: {"api_key": "sk-typed-openai-key-0123456789abcdef"}
     }
 
@@ -390,7 +397,7 @@ def test_preset_with_unknown_fields_applies_the_rest(window, qtbot) -> None:
     )
     window.reload_presets(keep=True)
     choose(window, "old")
-    assert window.session.tweaks.to_json() == {OPENAI: {"temperature": 0.6}}
+    assert window.document.tweaks.to_json() == {OPENAI: {"temperature": 0.6}}
     assert "gone_field" in window.banner.text() and "Missing-1" in window.banner.text()
 
 
@@ -404,7 +411,8 @@ def test_manage_rename_and_delete(window, qtbot, artifacts_dir) -> None:
     assert dialog is not None
     qtbot.waitUntil(dialog.isVisible)
     assert dialog.names() == ["one", "two"]
-    dialog.grab().save(str(artifacts_dir / "preset-manager.png"))
+    image = shoot(dialog, artifacts_dir, "preset-manager.png")
+    assert dialog.windowTitle() and distinct_colours(image, region(dialog, dialog.list.viewport())) > 4
     dialog.list.item(dialog.names().index("two")).setText("deux")  # edited in place
     qtbot.waitUntil(lambda: dialog.names() == ["deux", "one"])
     assert window.preset_combo.currentText() == "deux"  # the shown preset follows its name
@@ -423,5 +431,5 @@ def test_file_menu_presets_still_work(window, qtbot, tmp_path) -> None:
     assert json.loads(target.read_text()) == {OPENAI: {"temperature": 0.25}}
     choose(window, "")
     window.load_preset_from(str(target))
-    assert window.session.tweaks.to_json() == {OPENAI: {"temperature": 0.25}}
+    assert window.document.tweaks.to_json() == {OPENAI: {"temperature": 0.25}}
     assert temperature_shown(window) == pytest.approx(0.25)
