@@ -13,9 +13,20 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from helpers.data import SAMPLE_ID
+from helpers.shots import (
+    distinct_colours,
+    grab_with_popup,
+    mean_colour,
+    reddish,
+    region,
+    same_pixels,
+    shoot,
+)
+from helpers.window import add_profile, settle
+from PySide6.QtCore import QPoint, QRect
 
-from lfdesk.core.profiles import Profile, ProfileStore
-from lfdesk.core.settings import Settings
+from lfdesk.core.profiles import Profile
 from lfdesk.ui.controllers import ConnectionController
 from lfdesk.ui.mainwindow import MainWindow
 
@@ -26,7 +37,7 @@ POPUP = pytest.mark.qt_log_ignore(
 )
 
 KEY = "sk-history-test-key"
-FLOW_ID = "1a775cc2-f37c-4f5a-890d-bead1a2842ce"  # the sample (Echo Chat) flow's id
+FLOW_ID = SAMPLE_ID  # the sample (Echo Chat) flow's id
 NEWER, OLDER = "5e55a0b1-0000-4000-8000-00000000000b", "5e55a0b1-0000-4000-8000-00000000000a"
 
 
@@ -124,24 +135,10 @@ def monitor_server() -> Iterator[_Server]:
 
 
 @pytest.fixture
-def window(qtbot, qloop, memory_tokens, monitor_server) -> Iterator[MainWindow]:
-    memory_tokens.set("scripted", KEY)
-    w = MainWindow(
-        settings=Settings(), profiles=ProfileStore(), tokens=memory_tokens, persist=False
-    )
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
-    qtbot.waitExposed(w)
-    w.restore_last()  # the sample flow, whose id the scripted server knows
-    w.profiles.add(Profile("scripted", base_url=monitor_server.base_url), replace=True)
-    w.reload_profiles(select="scripted")
-    yield w
-    w.shutdown()
-
-
-def settle(qtbot, w: MainWindow) -> None:
-    qtbot.waitUntil(lambda: not w.preview.is_pending() and not w._preview_timer.isActive())
+def window(make_window, memory_tokens, monitor_server) -> MainWindow:
+    w = make_window(restore=True)  # the sample flow, whose id the scripted server knows
+    add_profile(w, "scripted", monitor_server.base_url, memory_tokens, KEY)
+    return w
 
 
 @POPUP
@@ -170,7 +167,7 @@ def test_controller_lists_sessions_and_loads_messages(
 def test_choosing_a_session_loads_its_messages_in_order(
     window: MainWindow, qtbot, wait_for, artifacts_dir
 ) -> None:
-    session = window.session
+    session = window.document
     assert session is not None and session.flow_id == FLOW_ID
     fresh = session.session_id
     assert window.chat.sessions_button.isEnabled()
@@ -199,7 +196,7 @@ def test_choosing_a_session_loads_its_messages_in_order(
         ("info", "Loaded 5 messages from the server."),
     ]
     # the code preview now sends the chosen session id
-    settle(qtbot, window)
+    settle(qtbot, window, pause_ms=0)
     assert OLDER in window.preview.text()
     assert fresh not in window.preview.text()
     assert window.preview.request().session_id == OLDER  # type: ignore[union-attr]
@@ -207,7 +204,17 @@ def test_choosing_a_session_loads_its_messages_in_order(
     # the list marks the chosen session as current now
     window.chat.sessions_button.click()
     wait_for(lambda: window.chat.session_choices() == [(NEWER, False), (OLDER, True)])
-    window.grab().save(str(artifacts_dir / "history-sessions-loaded.png"))
+    qtbot.wait(50)
+    menu = window.chat.sessions_menu
+    image = shoot(grab_with_popup(window, menu), artifacts_dir, "history-sessions-loaded.png")
+    # the loaded conversation in the chat, its failed turn in red, and the open menu over it
+    # with the chosen session marked
+    error = next(v for v in window.chat.messages() if v.role == "error")
+    assert error.isVisible() and reddish(mean_colour(image, region(window, error)))
+    at = QRect(menu.mapToGlobal(QPoint(0, 0)) - window.mapToGlobal(QPoint(0, 0)), menu.size())
+    assert image.rect().contains(at)
+    assert not same_pixels(image.copy(at), window.grab().toImage().copy(at))  # painted in
+    assert distinct_colours(image, at) > 8
     window.chat.sessions_menu.hide()
 
     # New session still starts a fresh, empty one
@@ -234,12 +241,12 @@ def test_a_wrong_key_shows_a_readable_line(
     window.chat.choose_session(NEWER)
     wait_for(lambda: "messages" in window.chat.transcript_text())
     assert "Could not load the chat session's messages" in window.chat.transcript_text()
-    assert window.session is not None and window.session.session_id == NEWER
+    assert window.document is not None and window.document.session_id == NEWER
 
 
 @POPUP
 def test_unknown_flow_is_an_info_line(window: MainWindow, wait_for) -> None:
-    session = window.session
+    session = window.document
     assert session is not None
     session.server_flow_id = "99999999-0000-4000-8000-000000000000"  # not on this server
     window.chat.sessions_button.click()
@@ -250,13 +257,7 @@ def test_unknown_flow_is_an_info_line(window: MainWindow, wait_for) -> None:
 
 
 @POPUP
-def test_without_a_connection_the_button_is_off(qtbot, qloop, memory_tokens) -> None:
-    w = MainWindow(settings=Settings(), profiles=ProfileStore(), tokens=memory_tokens,
-                   persist=False)
-    qtbot.addWidget(w)
-    w.restore_last()
-    try:
-        assert not w.chat.sessions_button.isEnabled()
-        assert "connection" in w.chat.sessions_button.toolTip()
-    finally:
-        w.shutdown()
+def test_without_a_connection_the_button_is_off(make_window) -> None:
+    w = make_window(show=False, restore=True)
+    assert not w.chat.sessions_button.isEnabled()
+    assert "connection" in w.chat.sessions_button.toolTip()
