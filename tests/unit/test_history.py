@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from helpers.data import ECHO_FLOW, OPENAI
 
 from lfdesk.core import codegen
 from lfdesk.core.api import MessageEvent, TokenEvent
@@ -24,8 +25,6 @@ from lfdesk.core.history import (
 from lfdesk.core.redact import register_secret
 from lfdesk.core.request import Connection, RunRequest
 
-DATA = Path(__file__).parents[1] / "data"
-OPENAI = "OpenAIModelComponent-44DEX"
 PROMPT = "PromptComponent-0ko7V"
 
 
@@ -38,7 +37,7 @@ def history(tmp_path: Path) -> RunHistory:
 
 @pytest.fixture
 def session() -> Document:
-    s = Document.open_file(DATA / "echo_chat.flow.json")
+    s = Document.open_file(ECHO_FLOW)
     s.tweaks.set(OPENAI, "temperature", 0.7)
     return s
 
@@ -57,9 +56,9 @@ def request(text: str = "what is up", **changes: object) -> RunRequest:
     return base.with_(**changes)
 
 
-def test_default_path_is_in_the_data_dir(tmp_path: Path, _lfdesk_home: Path) -> None:
+def test_default_path_is_in_the_data_dir(tmp_path: Path, lfdesk_home: Path) -> None:
     h = RunHistory()
-    assert h.path == _lfdesk_home / "data" / "history.sqlite3"
+    assert h.path == lfdesk_home / "data" / "history.sqlite3"
     h.record(request(), status="ok")
     assert h.path.is_file()
     h.close()
@@ -316,7 +315,7 @@ def test_restore_puts_back_tweaks_keeping_secrets(history: RunHistory, session: 
     )
     entry = history.get(entry_id)
     assert entry is not None
-    other = Document.open_file(DATA / "echo_chat.flow.json")
+    other = Document.open_file(ECHO_FLOW)
     other.tweaks.set(OPENAI, "api_key", "the-current-secret")
     other.tweaks.set(OPENAI, "max_tokens", 99)
     assert entry.same_flow(other.flow_id, other.flow_ref, other.flow.name)
