@@ -42,16 +42,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "tests" / "data"
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1])]
+
+from helpers.data import DATA, ROOT  # noqa: E402
+from helpers.qtenv import use_offscreen  # noqa: E402
+from testkeyring import MemoryKeyring, use_memory_keyring  # noqa: E402
 
 _HOME = tempfile.mkdtemp(prefix="lfdesk-bench-")
 atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["LFDESK_HOME"] = _HOME  # never the user's settings, profiles or window state
-os.environ.setdefault("XDG_RUNTIME_DIR", os.path.join(_HOME, "runtime"))
-os.makedirs(os.environ["XDG_RUNTIME_DIR"], mode=0o700, exist_ok=True)
+use_offscreen(os.path.join(_HOME, "runtime"))
+# Never the user's keyring: in memory here, keyring's null backend in the cold-start child.
+use_memory_keyring()
 
 FAILED: list[str] = []
 
@@ -267,7 +269,7 @@ async def bench_typing(meter: LoopMeter, keys: int) -> None:
     largest = max((DATA / "starter").glob("*.json"), key=lambda p: p.stat().st_size)
     assert w.open_path(largest), w.banner.text()
     await idle(0.3)
-    session = w.session
+    session = w.document
     target = None
     for comp in session.flow.components:
         w.tree.select_component(comp.id)
@@ -368,7 +370,7 @@ async def bench_big_flow(meter: LoopMeter, opens: int) -> None:
         times.append(end - t0)
         await idle(0.05)
         busy.append(meter.busy(t0, end))
-    assert len(w.session.flow.components) == 500
+    assert len(w.document.flow.components) == 500
     med = statistics.median(times)
     print(f"3. open a 500-component flow to the preview painted: median {ms(med)} over {opens} "
           f"(max {ms(max(times))}; busy {ms(statistics.median(busy))}) (target < 500 ms) "
@@ -461,29 +463,12 @@ class StreamingClient:
 
 
 async def bench_chat(meter: LoopMeter, runs: int) -> None:
-    from keyring.backend import KeyringBackend
     from PySide6.QtCore import Qt, QTimer
 
     from lfdesk.core.profiles import Profile, ProfileStore
     from lfdesk.core.secrets import TokenStore
     from lfdesk.core.settings import Settings
     from lfdesk.ui.mainwindow import MainWindow
-
-    class MemoryKeyring(KeyringBackend):
-        priority = 1  # type: ignore[assignment]
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.entries: dict[tuple[str, str], str] = {}
-
-        def get_password(self, service: str, username: str) -> str | None:
-            return self.entries.get((service, username))
-
-        def set_password(self, service: str, username: str, password: str) -> None:
-            self.entries[(service, username)] = password
-
-        def delete_password(self, service: str, username: str) -> None:
-            self.entries.pop((service, username), None)
 
     tokens = TokenStore(MemoryKeyring())
     profiles = ProfileStore()
