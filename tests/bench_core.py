@@ -16,15 +16,14 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1])]
+
+from helpers.data import DATA  # noqa: E402
 
 from lfdesk.core import codegen  # noqa: E402
 from lfdesk.core.flow import load_flow, parse_flow_bytes  # noqa: E402
 from lfdesk.core.request import RunRequest  # noqa: E402
 from lfdesk.core.tweaks import TweakSet  # noqa: E402
-
-DATA = ROOT / "tests" / "data"
 
 
 def best_of(fn, repeat: int = 30) -> float:  # type: ignore[no-untyped-def]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import copy
 import json
 import statistics
 import subprocess
@@ -20,11 +19,11 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "live"))
+TESTS = Path(__file__).resolve().parent
+sys.path[:0] = [str(TESTS), str(TESTS.parent), str(TESTS / "live")]
 
 from fake_openai import FakeOpenAI  # noqa: E402
+from helpers.data import OPENAI, load_flow  # noqa: E402
 from langflow_server import LangflowServer, ensure_langflow_venv  # noqa: E402
 
 from lfdesk.core.api import LangflowClient, TokenEvent  # noqa: E402
@@ -92,10 +91,9 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=9)
     args = ap.parse_args()
     with FakeOpenAI() as fake, LangflowServer(ensure_langflow_venv()) as server:
-        flow = json.loads((ROOT / "tests" / "data" / "echo_chat.flow.json").read_text())
-        flow = copy.deepcopy(flow)
+        flow = load_flow("echo_chat.flow.json")
         for node in flow["data"]["nodes"]:
-            if node["id"] == "OpenAIModelComponent-44DEX":
+            if node["id"] == OPENAI:
                 node["data"]["node"]["template"]["openai_api_base"]["value"] = fake.base_url
         created = server.create_flow(flow, endpoint_name="echo-chat", name="Echo Chat")
         print(f"Langflow {server.version} at {server.base_url}; {args.runs} runs each, "
