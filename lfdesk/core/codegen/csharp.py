@@ -4,20 +4,24 @@ its own (System.Text.Json is not on Mono), so it builds on .NET 8 and with Mono'
 
 from __future__ import annotations
 
-from lfdesk.core.codegen import Generator, RenderOptions
-from lfdesk.core.codegen.common import fill
-from lfdesk.core.codegen.common_c import (
-    SECRET_WARNING,
-    about,
-    comment_text,
-    concat_lines,
-    csharp_string,
-)
-from lfdesk.core.request import RunRequest
+import functools
+
+from lfdesk.core.codegen import Generator
+from lfdesk.core.codegen.cfamily import CFamily, Stream, render
+from lfdesk.core.codegen.common_c import concat_lines, csharp_string
 
 NAMESPACE = "LangflowExample"
 
-_PROGRAM = r"""@HEADER@
+
+CSHARP = CFamily(
+    string=csharp_string,
+    body=functools.partial(concat_lines, literal=csharp_string, joiner="\n            + "),
+    needs=(
+        "Save as LangflowRun.cs. .NET 8: make it the Program.cs of a `dotnet new console`",
+        "project, then `dotnet run`.",
+        "Mono: mcs -r:System.Net.Http.dll LangflowRun.cs && mono LangflowRun.exe",
+    ),
+    program=r"""@HEADER@
 
 using System;
 using System.Collections.Generic;
@@ -350,23 +354,19 @@ namespace LangflowExample
         }
     }
 }
-"""
-
-_KEY_ENV = r"""            var apiKey = Environment.GetEnvironmentVariable(@ENV@);
+""",
+    key_env=r"""            var apiKey = Environment.GetEnvironmentVariable(@ENV@);
             if (string.IsNullOrEmpty(apiKey))
             {
                 Console.Error.WriteLine(@MISSING@);
                 return 2;
-            }"""
-
-_KEY_INLINE = r"""            // @WARNING@
-            var apiKey = @TOKEN@;"""
-
-_HANDLE_V1 = r"""                    var result = Json.Parse(reader.ReadToEnd());
+            }""",
+    key_inline=r"""            // @WARNING@
+            var apiKey = @TOKEN@;""",
+    handle_v1=r"""                    var result = Json.Parse(reader.ReadToEnd());
                     Console.WriteLine(AnswerText(result));
-                    return 0;"""
-
-_HANDLE_V2 = r"""                    var raw = reader.ReadToEnd();
+                    return 0;""",
+    handle_v2=r"""                    var raw = reader.ReadToEnd();
                     var result = Json.Parse(raw);
                     if (Str(result, "status") == "failed")
                     {
@@ -375,9 +375,8 @@ _HANDLE_V2 = r"""                    var raw = reader.ReadToEnd();
                         return 1;
                     }
                     Console.WriteLine(WorkflowText(result));
-                    return 0;"""
-
-_HANDLE_STREAM = r"""                    var printer = new StreamPrinter();
+                    return 0;""",
+    handle_stream=r"""                    var printer = new StreamPrinter();
                     string line;
                     while ((line = reader.ReadLine()) != null)
                     {
@@ -388,9 +387,8 @@ _HANDLE_STREAM = r"""                    var printer = new StreamPrinter();
                         }
                     }
                     var last = printer.Line("");
-                    return last >= 0 ? last : printer.Finish();"""
-
-_ANSWER_TEXT = r"""
+                    return last >= 0 ? last : printer.Finish();""",
+    answer_text=r"""
         static readonly string[][] AnswerPaths =
         {
             new[] { "results", "message", "text" },
@@ -420,9 +418,8 @@ _ANSWER_TEXT = r"""
             }
             return string.Join("\n", texts);
         }
-"""
-
-_WORKFLOW_TEXT = r"""
+""",
+    workflow_text=r"""
         // The answer of a v2 run: output.text, else the text of each output.
         static string WorkflowText(object result)
         {
@@ -460,37 +457,8 @@ _WORKFLOW_TEXT = r"""
             }
             return texts.Count == 0 ? raw : string.Join("\n", texts);
         }
-"""
-
-_LINE_V1 = r"""            // Langflow's /run stream is not SSE: one JSON event per line, then a blank line.
-            public int Line(string text)
-            {
-                if (text.Length > 0)
-                {
-                    block.Add(text);
-                    return -1;
-                }
-                return Dispatch();
-            }
-"""
-
-_LINE_V2 = r"""            // The v2 stream is SSE: "data: {json}" and "id: N" lines, then a blank line.
-            public int Line(string text)
-            {
-                if (text.Length > 0)
-                {
-                    if (text.StartsWith("data:", StringComparison.Ordinal))
-                    {
-                        var data = text.Substring(5);
-                        block.Add(data.StartsWith(" ", StringComparison.Ordinal) ? data.Substring(1) : data);
-                    }
-                    return -1;
-                }
-                return Dispatch();
-            }
-"""
-
-_PRINTER = r"""
+""",
+    printer=r"""
         // Prints streamed text once: tokens as they come, then whatever a final message adds.
         // Line() and Handle() answer an exit code, or -1 to go on.
         sealed class StreamPrinter
@@ -612,12 +580,41 @@ _PRINTER = r"""
             var text = Str(data, "text");
             return string.IsNullOrEmpty(text) ? raw : text;
         }
-"""
-
-_OUTPUT_FIELD = r"""            readonly List<string> outputs = new List<string>(); // for a run that sent no text
-"""
-
-_OUTPUT_CASE = r"""                    case "output":
+""",
+    stream_v1=Stream(
+        line=r"""            // Langflow's /run stream is not SSE: one JSON event per line, then a blank line.
+            public int Line(string text)
+            {
+                if (text.Length > 0)
+                {
+                    block.Add(text);
+                    return -1;
+                }
+                return Dispatch();
+            }
+""",
+        end_text='AnswerText(Get(data, "result"))',
+    ),
+    stream_v2=Stream(
+        line=r"""            // The v2 stream is SSE: "data: {json}" and "id: N" lines, then a blank line.
+            public int Line(string text)
+            {
+                if (text.Length > 0)
+                {
+                    if (text.StartsWith("data:", StringComparison.Ordinal))
+                    {
+                        var data = text.Substring(5);
+                        block.Add(data.StartsWith(" ", StringComparison.Ordinal) ? data.Substring(1) : data);
+                    }
+                    return -1;
+                }
+                return Dispatch();
+            }
+""",
+        end_text='string.Join("\\n", outputs)',
+        fields=r"""            readonly List<string> outputs = new List<string>(); // for a run that sent no text
+""",
+        output_case=r"""                    case "output":
                     {
                         var content = Str(data, "content");
                         if (content != null)
@@ -626,78 +623,12 @@ _OUTPUT_CASE = r"""                    case "output":
                         }
                         break;
                     }
-"""
-
-
-def _key(options: RenderOptions) -> str:
-    if options.inline_token is not None:
-        return fill(
-            _KEY_INLINE, {"WARNING": SECRET_WARNING, "TOKEN": csharp_string(options.inline_token)}
-        )
-    env = options.key_env
-    missing = f"Set the {env} environment variable to your Langflow API key."
-    return fill(_KEY_ENV, {"ENV": csharp_string(env), "MISSING": csharp_string(missing)})
-
-
-def render(request: RunRequest, options: RenderOptions) -> str:
-    v2 = request.api == "v2"
-    if request.stream:
-        handle = _HANDLE_STREAM
-        helpers = fill(
-            _PRINTER,
-            {
-                "FIELDS": _OUTPUT_FIELD if v2 else "",
-                "LINE": _LINE_V2 if v2 else _LINE_V1,
-                "OUTPUT_CASE": _OUTPUT_CASE if v2 else "",
-                "END_TEXT": 'string.Join("\\n", outputs)' if v2 else 'AnswerText(Get(data, "result"))',
-            },
-        )
-        if not v2:
-            helpers += _ANSWER_TEXT
-    elif v2:
-        handle, helpers = _HANDLE_V2, _WORKFLOW_TEXT
-    else:
-        handle, helpers = _HANDLE_V1, _ANSWER_TEXT
-    what = "prints its answer as it streams" if request.stream else "prints its answer"
-    api = " (v2 workflows API)" if v2 else ""
-    key_note = (
-        "The API key is written in below: keep this file private."
-        if options.inline_token is not None
-        else f"The API key is read from the {comment_text(options.key_env)} environment variable."
-    )
-    header = "\n".join(
-        [
-            f"// Runs the Langflow flow {about(request)}{api} and {what}.",
-            "// Save as LangflowRun.cs. .NET 8: make it the Program.cs of a `dotnet new console`",
-            "// project, then `dotnet run`.",
-            "// Mono: mcs -r:System.Net.Http.dll LangflowRun.cs && mono LangflowRun.exe",
-            f"// {key_note}",
-        ]
-    )
-    conn = request.connection
-    auth_value = f"{csharp_string(conn.auth_prefix)} + apiKey" if conn.auth_prefix else "apiKey"
-    return fill(
-        _PROGRAM,
-        {
-            "HEADER": header,
-            "URL": csharp_string(request.url),
-            "BODY": concat_lines(request.body(), csharp_string, "\n            + "),
-            "KEY": _key(options),
-            "ACCEPT": csharp_string(request.accept),
-            "AUTH_NAME": csharp_string(conn.auth_header),
-            "AUTH_VALUE": auth_value,
-            "HANDLE": handle,
-            "HELPERS": helpers,
-        },
-    )
-
+""",
+    ),
+)
 
 GENERATOR = Generator(
-    name="csharp",
-    label="C# (HttpClient)",
-    lexer="csharp",
-    extension=".cs",
-    streams=True,
-    render_fn=render,
-    filename="LangflowRun.cs",
+    name="csharp", label="C# (HttpClient)",
+    lexer="csharp", extension=".cs", streams=True, filename="LangflowRun.cs",
+    render_fn=functools.partial(render, CSHARP),
 )

@@ -76,10 +76,6 @@ def render(request: RunRequest, options: RenderOptions) -> str:
 
 
 GENERATOR = Generator(
-    name="curl",
-    label="cURL (bash)",
-    lexer="bash",
-    extension=".sh",
-    streams=True,
-    render_fn=render,
+    name="curl", label="cURL (bash)",
+    lexer="bash", extension=".sh", streams=True, render_fn=render,
 )

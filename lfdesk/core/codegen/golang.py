@@ -3,18 +3,43 @@ out exactly as gofmt would, so `gofmt -l` and `go vet` are clean and `go run` ru
 
 from __future__ import annotations
 
-from lfdesk.core.codegen import Generator, RenderOptions
-from lfdesk.core.codegen.common import fill
-from lfdesk.core.codegen.common_c import (
-    SECRET_WARNING,
-    about,
-    comment_text,
-    go_raw_json,
-    go_string,
-)
+import functools
+
+from lfdesk.core.codegen import Generator
+from lfdesk.core.codegen.cfamily import CFamily, Stream, render
+from lfdesk.core.codegen.common_c import go_raw_json, go_string
 from lfdesk.core.request import RunRequest
 
-_PROGRAM = """\
+_READ_JSON = """\
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "Reading the reply failed:", err)
+		return 1
+	}
+	var result any
+	if err := json.Unmarshal(raw, &result); err != nil {
+		fmt.Fprintln(os.Stderr, "The reply is not JSON:", err)
+		return 1
+	}
+"""
+
+
+def _imports(request: RunRequest) -> str:
+    names = {"encoding/json", "fmt", "io", "net/http", "os", "strings"}
+    if request.stream:
+        names.add("bufio")
+    elif request.api == "v2":
+        names.add("sort")  # workflowText orders the outputs
+    return "\n".join(f'\t"{name}"' for name in sorted(names))
+
+
+GO = CFamily(
+    string=go_string,
+    body=go_raw_json,
+    needs=("Needs Go 1.18 or later. Run: go run <this file>.go",),
+    plus="+",  # gofmt writes "Bearer "+apiKey in an argument list
+    imports=_imports,
+    program="""\
 @HEADER@
 package main
 
@@ -54,52 +79,28 @@ func run() int {
 	}
 @HANDLE@
 }
-@HELPERS@"""
-
-_KEY_ENV = """\
+@HELPERS@""",
+    key_env="""\
 	apiKey := os.Getenv(@ENV@)
 	if apiKey == "" {
 		fmt.Fprintln(os.Stderr, @MISSING@)
 		return 2
-	}"""
-
-_KEY_INLINE = """\
+	}""",
+    key_inline="""\
 	// @WARNING@
-	apiKey := @TOKEN@"""
-
-_READ_JSON = """\
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "Reading the reply failed:", err)
-		return 1
-	}
-	var result any
-	if err := json.Unmarshal(raw, &result); err != nil {
-		fmt.Fprintln(os.Stderr, "The reply is not JSON:", err)
-		return 1
-	}
-"""
-
-_HANDLE_V1 = (
-    _READ_JSON
-    + """\
+	apiKey := @TOKEN@""",
+    handle_v1=_READ_JSON + """\
 	fmt.Println(answerText(result))
-	return 0"""
-)
-
-_HANDLE_V2 = (
-    _READ_JSON
-    + """\
+	return 0""",
+    handle_v2=_READ_JSON + """\
 	if get(result, "status") == "failed" {
 		// A failed run still answers HTTP 200.
 		fmt.Fprintln(os.Stderr, "Run failed:", runErrors(result, raw))
 		return 1
 	}
 	fmt.Println(workflowText(result))
-	return 0"""
-)
-
-_HANDLE_STREAM = """\
+	return 0""",
+    handle_stream="""\
 	p := &streamPrinter{printed: map[string]string{}}
 	reader := bufio.NewReader(resp.Body)
 	for {
@@ -120,23 +121,8 @@ _HANDLE_STREAM = """\
 	if code, stop := p.line(""); stop {
 		return code
 	}
-	return p.finish()"""
-
-_GET = """
-// get walks into nested JSON objects: get(v, "a", "b") is v["a"]["b"], or nil.
-func get(v any, keys ...string) any {
-	for _, key := range keys {
-		object, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = object[key]
-	}
-	return v
-}
-"""
-
-_ANSWER_TEXT = """
+	return p.finish()""",
+    answer_text="""
 // answerText is the answer: each output's message text (Langflow nests it deep in the reply).
 func answerText(result any) string {
 	var texts []string
@@ -159,9 +145,8 @@ func answerText(result any) string {
 	}
 	return strings.Join(texts, "\\n")
 }
-"""
-
-_WORKFLOW_TEXT = """
+""",
+    workflow_text="""
 // workflowText is the answer of a v2 run: output.text, else the text of each output
 // (in component id order: Go maps have none).
 func workflowText(result any) string {
@@ -196,9 +181,21 @@ func runErrors(result any, raw []byte) string {
 	}
 	return strings.Join(texts, "\\n")
 }
-"""
-
-_ERROR_DETAIL = """
+""",
+    helpers_first="""
+// get walks into nested JSON objects: get(v, "a", "b") is v["a"]["b"], or nil.
+func get(v any, keys ...string) any {
+	for _, key := range keys {
+		object, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = object[key]
+	}
+	return v
+}
+""",
+    helpers_last="""
 // errorDetail is the readable part of an error reply: detail, or the message inside it.
 func errorDetail(raw []byte, status string) string {
 	fallback := strings.TrimSpace(string(raw))
@@ -225,40 +222,16 @@ func errorDetail(raw []byte, status string) string {
 	}
 	return fallback
 }
-"""
-
-_LINE_V1 = """\
-// line takes one line of the stream. Langflow's /run stream is not SSE: one JSON event
-// per line, then a blank line.
-func (p *streamPrinter) line(text string) (int, bool) {
-	text = strings.TrimRight(text, "\\r\\n")
-	if text != "" {
-		p.block = append(p.block, text)
-		return 0, false
-	}
-	return p.dispatch()
-}
-"""
-
-_LINE_V2 = """\
-// line takes one line of the stream. The v2 stream is SSE: `data: {json}` and `id: N`
-// lines, then a blank line.
-func (p *streamPrinter) line(text string) (int, bool) {
-	text = strings.TrimRight(text, "\\r\\n")
-	if text != "" {
-		if strings.HasPrefix(text, "data:") {
-			p.block = append(p.block, strings.TrimPrefix(text[5:], " "))
-		}
-		return 0, false
-	}
-	return p.dispatch()
-}
-"""
-
-_PRINTER = """
+""",
+    printer="""
 // streamPrinter prints streamed text once: tokens as they come, then whatever a final
 // message adds.
 type streamPrinter struct {
+	block   []string          // lines of the event being read
+	printed map[string]string // message id -> text printed so far
+	lastID  string            // the message printed last
+	started bool              // whether anything is printed
+	ended   bool              // whether the end event came
 @FIELDS@}
 
 @LINE@
@@ -338,102 +311,52 @@ func eventError(data map[string]any, raw string) string {
 	}
 	return raw
 }
-"""
-
-_FIELDS_V1 = """\
-	block   []string          // lines of the event being read
-	printed map[string]string // message id -> text printed so far
-	lastID  string            // the message printed last
-	started bool              // whether anything is printed
-	ended   bool              // whether the end event came
-"""
-
-_FIELDS_V2 = """\
-	block   []string          // lines of the event being read
-	printed map[string]string // message id -> text printed so far
-	lastID  string            // the message printed last
-	started bool              // whether anything is printed
-	ended   bool              // whether the end event came
+""",
+    stream_v1=Stream(
+        line="""\
+// line takes one line of the stream. Langflow's /run stream is not SSE: one JSON event
+// per line, then a blank line.
+func (p *streamPrinter) line(text string) (int, bool) {
+	text = strings.TrimRight(text, "\\r\\n")
+	if text != "" {
+		p.block = append(p.block, text)
+		return 0, false
+	}
+	return p.dispatch()
+}
+""",
+        end_text='answerText(data["result"])',
+    ),
+    stream_v2=Stream(
+        line="""\
+// line takes one line of the stream. The v2 stream is SSE: `data: {json}` and `id: N`
+// lines, then a blank line.
+func (p *streamPrinter) line(text string) (int, bool) {
+	text = strings.TrimRight(text, "\\r\\n")
+	if text != "" {
+		if strings.HasPrefix(text, "data:") {
+			p.block = append(p.block, strings.TrimPrefix(text[5:], " "))
+		}
+		return 0, false
+	}
+	return p.dispatch()
+}
+""",
+        end_text='strings.Join(p.outputs, "\\n")',
+        fields="""\
 	outputs []string          // output events, for a run that sent no text
-"""
-
-_OUTPUT_CASE = """\
+""",
+        output_case="""\
 	case "output":
 		if content, ok := data["content"].(string); ok {
 			p.outputs = append(p.outputs, content)
 		}
-"""
-
-
-def _key(options: RenderOptions) -> str:
-    if options.inline_token is not None:
-        return fill(_KEY_INLINE, {"WARNING": SECRET_WARNING, "TOKEN": go_string(options.inline_token)})
-    env = options.key_env
-    missing = f"Set the {env} environment variable to your Langflow API key."
-    return fill(_KEY_ENV, {"ENV": go_string(env), "MISSING": go_string(missing)})
-
-
-def render(request: RunRequest, options: RenderOptions) -> str:
-    imports = {"encoding/json", "fmt", "io", "net/http", "os", "strings"}
-    v2 = request.api == "v2"
-    if request.stream:
-        imports.add("bufio")
-        handle = _HANDLE_STREAM
-        helpers = fill(
-            _PRINTER,
-            {
-                "FIELDS": _FIELDS_V2 if v2 else _FIELDS_V1,
-                "LINE": _LINE_V2 if v2 else _LINE_V1,
-                "OUTPUT_CASE": _OUTPUT_CASE if v2 else "",
-                "END_TEXT": 'strings.Join(p.outputs, "\\n")' if v2 else 'answerText(data["result"])',
-            },
-        )
-        if not v2:
-            helpers += _ANSWER_TEXT
-    elif v2:
-        imports.add("sort")
-        handle, helpers = _HANDLE_V2, _WORKFLOW_TEXT
-    else:
-        handle, helpers = _HANDLE_V1, _ANSWER_TEXT
-    helpers = _GET + helpers + _ERROR_DETAIL
-    what = "prints its answer as it streams" if request.stream else "prints its answer"
-    api = " (v2 workflows API)" if v2 else ""
-    key_note = (
-        "The API key is written in below: keep this file private."
-        if options.inline_token is not None
-        else f"The API key is read from the {comment_text(options.key_env)} environment variable."
-    )
-    header = "\n".join(
-        [
-            f"// Runs the Langflow flow {about(request)}{api} and {what}.",
-            "// Needs Go 1.18 or later. Run: go run <this file>.go",
-            f"// {key_note}",
-        ]
-    )
-    conn = request.connection
-    auth_value = f"{go_string(conn.auth_prefix)}+apiKey" if conn.auth_prefix else "apiKey"
-    return fill(
-        _PROGRAM,
-        {
-            "HEADER": header,
-            "IMPORTS": "\n".join(f'\t"{name}"' for name in sorted(imports)),
-            "URL": go_string(request.url),
-            "BODY": go_raw_json(request.body()),
-            "KEY": _key(options),
-            "ACCEPT": go_string(request.accept),
-            "AUTH_NAME": go_string(conn.auth_header),
-            "AUTH_VALUE": auth_value,
-            "HANDLE": handle,
-            "HELPERS": helpers,
-        },
-    )
+""",
+    ),
+)
 
 
 GENERATOR = Generator(
-    name="go",
-    label="Go (net/http)",
-    lexer="go",
-    extension=".go",
-    streams=True,
-    render_fn=render,
+    name="go", label="Go (net/http)",
+    lexer="go", extension=".go", streams=True, render_fn=functools.partial(render, GO),
 )

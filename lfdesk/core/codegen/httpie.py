@@ -65,10 +65,6 @@ def render(request: RunRequest, options: RenderOptions) -> str:
 
 
 GENERATOR = Generator(
-    name="httpie",
-    label="HTTPie (bash)",
-    lexer="bash",
-    extension=".sh",
-    streams=True,
-    render_fn=render,
+    name="httpie", label="HTTPie (bash)",
+    lexer="bash", extension=".sh", streams=True, render_fn=render,
 )

@@ -4,21 +4,45 @@ source charset of `java File.java` depends on the locale."""
 
 from __future__ import annotations
 
-from lfdesk.core.codegen import Generator, RenderOptions
-from lfdesk.core.codegen.common import fill
-from lfdesk.core.codegen.common_c import (
-    SECRET_WARNING,
-    about,
-    comment_text,
-    concat_lines,
-    java_string,
-    pretty_json,
-)
+import functools
+from typing import Any
+
+from lfdesk.core.codegen import Generator
+from lfdesk.core.codegen.cfamily import CFamily, Stream, render
+from lfdesk.core.codegen.common_c import concat_lines, java_string, pretty_json
 from lfdesk.core.request import RunRequest
+
+# javac refuses a string constant over 65535 bytes (in modified UTF-8, up to 3 bytes a char),
+# and `"a" + "b"` is one constant: a big body is joined at run time from pieces instead.
+_PIECE = 10_000
+_BIG = 20_000
+
+
+def _body(body: Any) -> str:
+    text = pretty_json(body)
+    if len(text) <= _BIG:
+        return concat_lines(body, java_string, "\n            + ")
+    lines = text.split("\n")
+    pieces: list[str] = []
+    for n, line in enumerate(lines):
+        if n < len(lines) - 1:
+            line += "\n"
+        pieces += [java_string(line[i : i + _PIECE]) for i in range(0, len(line), _PIECE)]
+    return 'String.join("",\n            ' + ",\n            ".join(pieces) + ")"
+
+
+def _imports(request: RunRequest) -> str:
+    return "import java.util.HashMap;\n" if request.stream else ""  # for StreamPrinter
+
 
 # Raw strings: backslashes below are Java's. Never write a backslash followed by `u` in
 # them, not even in a comment: javac reads those as unicode escapes before anything else.
-_PROGRAM = r"""@HEADER@
+JAVA = CFamily(
+    string=java_string,
+    body=_body,
+    needs=("Needs Java 11 or later. Save as LangflowRun.java, then run: java LangflowRun.java",),
+    imports=_imports,
+    program=r"""@HEADER@
 
 import java.io.BufferedReader;
 import java.io.FileDescriptor;
@@ -305,22 +329,18 @@ public class LangflowRun {
         }
     }
 }
-"""
-
-_KEY_ENV = r"""        String apiKey = System.getenv(@ENV@);
+""",
+    key_env=r"""        String apiKey = System.getenv(@ENV@);
         if (apiKey == null || apiKey.isEmpty()) {
             ERR.println(@MISSING@);
             return 2;
-        }"""
-
-_KEY_INLINE = r"""        // @WARNING@
-        String apiKey = @TOKEN@;"""
-
-_HANDLE_V1 = r"""            Object result = Json.parse(new String(body.readAllBytes(), StandardCharsets.UTF_8));
+        }""",
+    key_inline=r"""        // @WARNING@
+        String apiKey = @TOKEN@;""",
+    handle_v1=r"""            Object result = Json.parse(new String(body.readAllBytes(), StandardCharsets.UTF_8));
             OUT.println(answerText(result));
-            return 0;"""
-
-_HANDLE_V2 = r"""            String raw = new String(body.readAllBytes(), StandardCharsets.UTF_8);
+            return 0;""",
+    handle_v2=r"""            String raw = new String(body.readAllBytes(), StandardCharsets.UTF_8);
             Object result = Json.parse(raw);
             if ("failed".equals(get(result, "status"))) {
                 // A failed run still answers HTTP 200.
@@ -328,9 +348,8 @@ _HANDLE_V2 = r"""            String raw = new String(body.readAllBytes(), Standa
                 return 1;
             }
             OUT.println(workflowText(result));
-            return 0;"""
-
-_HANDLE_STREAM = r"""            StreamPrinter printer = new StreamPrinter();
+            return 0;""",
+    handle_stream=r"""            StreamPrinter printer = new StreamPrinter();
             BufferedReader reader =
                     new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
             String line;
@@ -341,9 +360,8 @@ _HANDLE_STREAM = r"""            StreamPrinter printer = new StreamPrinter();
                 }
             }
             int code = printer.line("");
-            return code >= 0 ? code : printer.finish();"""
-
-_ANSWER_TEXT = r"""
+            return code >= 0 ? code : printer.finish();""",
+    answer_text=r"""
     static final String[][] ANSWER_PATHS = {
         {"results", "message", "text"},
         {"results", "text", "text"},
@@ -367,9 +385,8 @@ _ANSWER_TEXT = r"""
         }
         return String.join("\n", texts);
     }
-"""
-
-_WORKFLOW_TEXT = r"""
+""",
+    workflow_text=r"""
     // The answer of a v2 run: output.text, else the text of each output.
     static String workflowText(Object result) {
         String text = str(result, "output", "text");
@@ -399,32 +416,8 @@ _WORKFLOW_TEXT = r"""
         }
         return texts.isEmpty() ? raw : String.join("\n", texts);
     }
-"""
-
-_LINE_V1 = r"""        // Langflow's /run stream is not SSE: one JSON event per line, then a blank line.
-        int line(String text) {
-            if (!text.isEmpty()) {
-                block.add(text);
-                return -1;
-            }
-            return dispatch();
-        }
-"""
-
-_LINE_V2 = r"""        // The v2 stream is SSE: "data: {json}" and "id: N" lines, then a blank line.
-        int line(String text) {
-            if (!text.isEmpty()) {
-                if (text.startsWith("data:")) {
-                    String data = text.substring(5);
-                    block.add(data.startsWith(" ") ? data.substring(1) : data);
-                }
-                return -1;
-            }
-            return dispatch();
-        }
-"""
-
-_PRINTER = r"""
+""",
+    printer=r"""
     // Prints streamed text once: tokens as they come, then whatever a final message adds.
     // line() and handle() answer an exit code, or -1 to go on.
     static final class StreamPrinter {
@@ -527,111 +520,48 @@ _PRINTER = r"""
         String text = str(data, "text");
         return text != null && !text.isEmpty() ? text : raw;
     }
-"""
-
-_OUTPUT_FIELD = r"""        private final List<String> outputs = new ArrayList<>(); // for a run that sent no text
-"""
-
-_OUTPUT_CASE = r"""                case "output": {
+""",
+    stream_v1=Stream(
+        line=r"""        // Langflow's /run stream is not SSE: one JSON event per line, then a blank line.
+        int line(String text) {
+            if (!text.isEmpty()) {
+                block.add(text);
+                return -1;
+            }
+            return dispatch();
+        }
+""",
+        end_text='answerText(get(data, "result"))',
+    ),
+    stream_v2=Stream(
+        line=r"""        // The v2 stream is SSE: "data: {json}" and "id: N" lines, then a blank line.
+        int line(String text) {
+            if (!text.isEmpty()) {
+                if (text.startsWith("data:")) {
+                    String data = text.substring(5);
+                    block.add(data.startsWith(" ") ? data.substring(1) : data);
+                }
+                return -1;
+            }
+            return dispatch();
+        }
+""",
+        end_text='String.join("\\n", outputs)',
+        fields=r"""        private final List<String> outputs = new ArrayList<>(); // for a run that sent no text
+""",
+        output_case=r"""                case "output": {
                     String content = str(data, "content");
                     if (content != null) {
                         outputs.add(content);
                     }
                     break;
                 }
-"""
-
-
-# javac refuses a string constant over 65535 bytes (in modified UTF-8, up to 3 bytes a char),
-# and `"a" + "b"` is one constant: a big body is joined at run time from pieces instead.
-_PIECE = 10_000
-_BIG = 20_000
-
-
-def _body(request: RunRequest) -> str:
-    body = request.body()
-    text = pretty_json(body)
-    if len(text) <= _BIG:
-        return concat_lines(body, java_string, "\n            + ")
-    lines = text.split("\n")
-    pieces: list[str] = []
-    for n, line in enumerate(lines):
-        if n < len(lines) - 1:
-            line += "\n"
-        pieces += [java_string(line[i : i + _PIECE]) for i in range(0, len(line), _PIECE)]
-    return 'String.join("",\n            ' + ",\n            ".join(pieces) + ")"
-
-
-def _key(options: RenderOptions) -> str:
-    if options.inline_token is not None:
-        return fill(
-            _KEY_INLINE, {"WARNING": SECRET_WARNING, "TOKEN": java_string(options.inline_token)}
-        )
-    env = options.key_env
-    missing = f"Set the {env} environment variable to your Langflow API key."
-    return fill(_KEY_ENV, {"ENV": java_string(env), "MISSING": java_string(missing)})
-
-
-def render(request: RunRequest, options: RenderOptions) -> str:
-    v2 = request.api == "v2"
-    imports = ""
-    if request.stream:
-        imports = "import java.util.HashMap;\n"
-        handle = _HANDLE_STREAM
-        helpers = fill(
-            _PRINTER,
-            {
-                "FIELDS": _OUTPUT_FIELD if v2 else "",
-                "LINE": _LINE_V2 if v2 else _LINE_V1,
-                "OUTPUT_CASE": _OUTPUT_CASE if v2 else "",
-                "END_TEXT": 'String.join("\\n", outputs)' if v2 else 'answerText(get(data, "result"))',
-            },
-        )
-        if not v2:
-            helpers += _ANSWER_TEXT
-    elif v2:
-        handle, helpers = _HANDLE_V2, _WORKFLOW_TEXT
-    else:
-        handle, helpers = _HANDLE_V1, _ANSWER_TEXT
-    what = "prints its answer as it streams" if request.stream else "prints its answer"
-    api = " (v2 workflows API)" if v2 else ""
-    key_note = (
-        "The API key is written in below: keep this file private."
-        if options.inline_token is not None
-        else f"The API key is read from the {comment_text(options.key_env)} environment variable."
-    )
-    header = "\n".join(
-        [
-            f"// Runs the Langflow flow {about(request)}{api} and {what}.",
-            "// Needs Java 11 or later. Save as LangflowRun.java, then run: java LangflowRun.java",
-            f"// {key_note}",
-        ]
-    )
-    conn = request.connection
-    auth_value = f"{java_string(conn.auth_prefix)} + apiKey" if conn.auth_prefix else "apiKey"
-    return fill(
-        _PROGRAM,
-        {
-            "HEADER": header,
-            "IMPORTS": imports,
-            "URL": java_string(request.url),
-            "BODY": _body(request),
-            "KEY": _key(options),
-            "ACCEPT": java_string(request.accept),
-            "AUTH_NAME": java_string(conn.auth_header),
-            "AUTH_VALUE": auth_value,
-            "HANDLE": handle,
-            "HELPERS": helpers,
-        },
-    )
-
+""",
+    ),
+)
 
 GENERATOR = Generator(
-    name="java",
-    label="Java (java.net.http)",
-    lexer="java",
-    extension=".java",
-    streams=True,
-    render_fn=render,
-    filename="LangflowRun.java",
+    name="java", label="Java (java.net.http)",
+    lexer="java", extension=".java", streams=True, filename="LangflowRun.java",
+    render_fn=functools.partial(render, JAVA),
 )

@@ -8,19 +8,9 @@ from __future__ import annotations
 
 import functools
 
-from lfdesk.core.codegen import Generator, RenderOptions
-from lfdesk.core.codegen.common import fill
-from lfdesk.core.codegen.common_c import (
-    SECRET_WARNING,
-    about,
-    comment_text,
-    js_key,
-    js_string,
-    js_value,
-    keep_types,
-    strip_types,
-)
-from lfdesk.core.request import RunRequest
+from lfdesk.core.codegen import Generator
+from lfdesk.core.codegen.cfamily import CFamily, Stream, render
+from lfdesk.core.codegen.common_c import js_key, js_string, js_value, keep_types, strip_types
 
 _PROGRAM = """\
 @HEADER@
@@ -58,14 +48,14 @@ main().then(
 );
 """
 
-KEY_FROM_ENV = """\
-  const apiKey = @ENV_READ@;
+_KEY_ENV = """\
+  const apiKey = @ENV@;
   if (!apiKey) {
     console.error(@MISSING@);
     return 2;
   }"""
 
-KEY_INLINE = """\
+_KEY_INLINE = """\
   // @WARNING@
   const apiKey = @TOKEN@;"""
 
@@ -106,7 +96,7 @@ _HANDLE_STREAM = """\
   }
   return printer.line(pending) ?? printer.line("") ?? printer.finish();"""
 
-ANSWER_TEXT = """
+_ANSWER_TEXT = """
 // The answer: each output's message text (Langflow nests it deep in the reply).
 function answerText(result«: any»)«: string» {
   const texts«: string[]» = [];
@@ -145,7 +135,7 @@ function runErrors(result«: any», raw«: string»)«: string» {
 }
 """
 
-ERROR_DETAIL = """
+_ERROR_DETAIL = """
 // The readable part of an error reply: `detail`, or the `message` inside it.
 function errorDetail(raw«: string», fallback«: string»)«: string» {
   let detail«: any»;
@@ -168,7 +158,7 @@ function errorDetail(raw«: string», fallback«: string»)«: string» {
 }
 """
 
-DESCRIBE = """
+_DESCRIBE = """
 function describe(err«: unknown»)«: string» {
   if (!(err instanceof Error)) return String(err);
   const cause = err.cause instanceof Error ? ` (${err.cause.message})` : "";
@@ -284,106 +274,58 @@ _OUTPUT_CASE = """\
 """
 
 
-@functools.cache
-def typed(template: str, types: bool) -> str:
-    """A template with its `«: type»` marks kept (TypeScript) or dropped (JavaScript). Done
-    before any value is filled in, so user text with such marks is never touched."""
-    return keep_types(template) if types else strip_types(template)
+_BLOCK_FIELD = "  block«: string[]» = []; // lines of the event being read\n"
+_OUTPUTS_FIELD = "  outputs«: string[]» = []; // `output` events, for a run that sent no text\n"
 
 
-def stream_printer(api: str, framing: bool, types: bool) -> str:
-    """The StreamPrinter class for v1 or v2 events; with `framing`, it also cuts the raw
-    text into events."""
-    v2 = api == "v2"
-    fields = ""
-    if framing:
-        fields += "  block«: string[]» = []; // lines of the event being read\n"
-    if v2:
-        fields += "  outputs«: string[]» = []; // `output` events, for a run that sent no text\n"
-    line = (_LINE_V2 if v2 else _LINE_V1) + _DISPATCH if framing else ""
-    return fill(
-        typed(_PRINTER, types),
-        {
-            "FIELDS": typed(fields, types),
-            "LINE": typed(line, types),
-            "OUTPUT_CASE": _OUTPUT_CASE if v2 else "",
-            "END_TEXT": 'this.outputs.join("\\n")' if v2 else "answerText(data.result)",
-        },
+def _env(name: str) -> str:
+    return f"process.env.{name}" if js_key(name) == name else f"process.env[{js_string(name)}]"
+
+
+def _table(types: bool, needs: str, after_header: str = "") -> CFamily:
+    """The JavaScript table, or (with `types`) the TypeScript one: the same templates with
+    their `«: type»` marks dropped or kept. Done before any value is filled in, so user
+    text with such marks is never touched."""
+    typed = keep_types if types else strip_types
+    return CFamily(
+        string=js_string,
+        body=js_value,
+        needs=(needs,),
+        program=typed(_PROGRAM),
+        key_env=_KEY_ENV,
+        key_inline=_KEY_INLINE,
+        handle_v1=typed(_HANDLE_V1),
+        handle_v2=typed(_HANDLE_V2),
+        handle_stream=typed(_HANDLE_STREAM),
+        answer_text=typed(_ANSWER_TEXT),
+        workflow_text=typed(_WORKFLOW_TEXT),
+        printer=typed(_PRINTER),
+        stream_v1=Stream(
+            line=typed(_LINE_V1 + _DISPATCH),
+            end_text="answerText(data.result)",
+            fields=typed(_BLOCK_FIELD),
+        ),
+        stream_v2=Stream(
+            line=typed(_LINE_V2 + _DISPATCH),
+            end_text='this.outputs.join("\\n")',
+            fields=typed(_BLOCK_FIELD + _OUTPUTS_FIELD),
+            output_case=_OUTPUT_CASE,
+        ),
+        helpers_last=typed(_ERROR_DETAIL + _DESCRIBE),
+        env=_env,
+        auth_name=js_key,
+        after_header=after_header,
     )
 
 
-def key_block(options: RenderOptions) -> str:
-    if options.inline_token is not None:
-        return fill(KEY_INLINE, {"WARNING": SECRET_WARNING, "TOKEN": js_string(options.inline_token)})
-    env = options.key_env
-    read = f"process.env.{env}" if js_key(env) == env else f"process.env[{js_string(env)}]"
-    missing = js_string(f"Set the {env} environment variable to your Langflow API key.")
-    return fill(KEY_FROM_ENV, {"ENV_READ": read, "MISSING": missing})
+JAVASCRIPT = _table(False, "Needs Node.js 18 or later. Run: node <this file>.js", '\n\n"use strict";')
 
-
-def fetch_program(
-    request: RunRequest, options: RenderOptions, header: list[str], types: bool
-) -> str:
-    """The plain-fetch program, JavaScript or (with `types`) TypeScript."""
-    if request.stream:
-        handle = typed(_HANDLE_STREAM, types)
-        helpers = stream_printer(request.api, framing=True, types=types)
-        if request.api == "v1":
-            helpers += typed(ANSWER_TEXT, types)
-    elif request.api == "v2":
-        handle, helpers = typed(_HANDLE_V2, types), typed(_WORKFLOW_TEXT, types)
-    else:
-        handle, helpers = typed(_HANDLE_V1, types), typed(ANSWER_TEXT, types)
-    helpers += typed(ERROR_DETAIL, types) + typed(DESCRIBE, types)
-    conn = request.connection
-    auth_value = f"{js_string(conn.auth_prefix)} + apiKey" if conn.auth_prefix else "apiKey"
-    return fill(
-        typed(_PROGRAM, types),
-        {
-            "HEADER": "\n".join(header),
-            "URL": js_string(request.url),
-            "BODY": js_value(request.body()),
-            "KEY": key_block(options),
-            "ACCEPT": js_string(request.accept),
-            "AUTH_NAME": js_key(conn.auth_header),
-            "AUTH_VALUE": auth_value,
-            "HANDLE": handle,
-            "HELPERS": helpers,
-        },
-    )
-
-
-def header_lines(
-    request: RunRequest, options: RenderOptions, run_line: str, via: str = ""
-) -> list[str]:
-    what = "prints its answer as it streams" if request.stream else "prints its answer"
-    api = " (v2 workflows API)" if request.api == "v2" else via
-    key = (
-        "The API key is written in below: keep this file private."
-        if options.inline_token is not None
-        else f"The API key is read from the {comment_text(options.key_env)} environment variable."
-    )
-    return [f"// Runs the Langflow flow {about(request)}{api} and {what}.", f"// {run_line}", f"// {key}"]
-
-
-def render(request: RunRequest, options: RenderOptions) -> str:
-    header = header_lines(request, options, "Needs Node.js 18 or later. Run: node <this file>.js")
-    header += ["", '"use strict";']
-    return fetch_program(request, options, header, types=False)
-
-
-def render_typescript_fetch(request: RunRequest, options: RenderOptions, note: list[str]) -> str:
-    """Plain-fetch TypeScript, for what @datastax/langflow-client does not cover."""
-    header = header_lines(request, options, "Needs Node.js 18 or later. Run: npx tsx <this file>.ts")
-    header[1:1] = [f"// {line}" for line in note]
-    return fetch_program(request, options, header, types=True)
-
+# The typescript-client generator's plain-fetch fallback, where @datastax/langflow-client
+# cannot send the request (its programs share the answer and error helpers, too).
+TYPESCRIPT = _table(True, "Needs Node.js 18 or later. Run: npx tsx <this file>.ts")
 
 GENERATOR = Generator(
-    name="javascript",
-    label="JavaScript (Node fetch)",
-    lexer="javascript",
-    extension=".js",
-    streams=True,
-    render_fn=render,
+    name="javascript", label="JavaScript (Node fetch)",
+    lexer="javascript", extension=".js", streams=True,
+    render_fn=functools.partial(render, JAVASCRIPT),
 )

@@ -296,10 +296,6 @@ def render(request: RunRequest, options: RenderOptions) -> str:
 
 
 GENERATOR = Generator(
-    name="powershell",
-    label="PowerShell",
-    lexer="powershell",
-    extension=".ps1",
-    streams=True,
-    render_fn=render,
+    name="powershell", label="PowerShell",
+    lexer="powershell", extension=".ps1", streams=True, render_fn=render,
 )

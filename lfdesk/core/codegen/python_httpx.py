@@ -20,10 +20,6 @@ LIB = PyHttpLib(
 )
 
 GENERATOR = Generator(
-    name="python-httpx",
-    label="Python (httpx)",
-    lexer="python",
-    extension=".py",
-    streams=True,
-    render_fn=LIB.render,
+    name="python-httpx", label="Python (httpx)",
+    lexer="python", extension=".py", streams=True, render_fn=LIB.render,
 )

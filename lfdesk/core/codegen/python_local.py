@@ -89,10 +89,6 @@ def render(request: RunRequest, options: RenderOptions) -> str:
 
 
 GENERATOR = Generator(
-    name="python-local",
-    label="Python (local, lfx, no server)",
-    lexer="python",
-    extension=".py",
-    streams=False,
-    render_fn=render,
+    name="python-local", label="Python (local, lfx, no server)",
+    lexer="python", extension=".py", streams=False, render_fn=render,
 )

@@ -23,10 +23,6 @@ LIB = PyHttpLib(
 )
 
 GENERATOR = Generator(
-    name="python-requests",
-    label="Python (requests)",
-    lexer="python",
-    extension=".py",
-    streams=True,
-    render_fn=LIB.render,
+    name="python-requests", label="Python (requests)",
+    lexer="python", extension=".py", streams=True, render_fn=LIB.render,
 )

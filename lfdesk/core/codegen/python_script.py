@@ -232,10 +232,6 @@ def render(request: RunRequest, options: RenderOptions) -> str:
 
 
 GENERATOR = Generator(
-    name="python-script",
-    label="Python script (command line, stdlib)",
-    lexer="python",
-    extension=".py",
-    streams=True,
-    render_fn=render,
+    name="python-script", label="Python script (command line, stdlib)",
+    lexer="python", extension=".py", streams=True, render_fn=render,
 )

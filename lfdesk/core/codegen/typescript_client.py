@@ -7,20 +7,16 @@ other than its default), the snippet is plain-fetch TypeScript instead, and says
 
 from __future__ import annotations
 
-from lfdesk.core.codegen import Generator, RenderOptions
+from dataclasses import replace
+
+from lfdesk.core.codegen import Generator, RenderOptions, cfamily
 from lfdesk.core.codegen.common import fill
 from lfdesk.core.codegen.common_c import js_string, js_value
-from lfdesk.core.codegen.javascript import (
-    ANSWER_TEXT,
-    DESCRIBE,
-    ERROR_DETAIL,
-    header_lines,
-    key_block,
-    render_typescript_fetch,
-    stream_printer,
-    typed,
-)
+from lfdesk.core.codegen.javascript import TYPESCRIPT
 from lfdesk.core.request import DATASTAX_BASE_URL, RunRequest
+
+# The client hands over whole events: the printer has no framing of its own.
+_EVENTS = replace(TYPESCRIPT.stream_v1, line="", fields="")
 
 _INPUT_TYPES = ("chat", "text", "any")
 _OUTPUT_TYPES = ("chat", "text", "any", "debug")
@@ -107,9 +103,7 @@ def _unsupported(request: RunRequest) -> str | None:
 def render(request: RunRequest, options: RenderOptions) -> str:
     reason = _unsupported(request)
     if reason is not None:
-        return render_typescript_fetch(
-            request, options, [f"{reason}, so this is plain fetch."]
-        )
+        return cfamily.render(TYPESCRIPT, request, options, [f"{reason}, so this is plain fetch."])
     conn = request.connection
     if conn.kind == "datastax":
         client_options = f"{{ langflowId: {js_string(conn.datastax_id or '')}, apiKey }}"
@@ -130,16 +124,16 @@ def render(request: RunRequest, options: RenderOptions) -> str:
     else:
         call_options = "{\n" + "".join(f"      {o},\n" for o in opts) + "    }"
     if request.stream:
-        call, helpers = _CALL_STREAM, stream_printer("v1", framing=False, types=True)
+        call, helpers = _CALL_STREAM, cfamily.printer(TYPESCRIPT, _EVENTS)
     else:
         call, helpers = _CALL_RUN, ""
-    helpers += typed(ANSWER_TEXT + ERROR_DETAIL + DESCRIBE, True)
+    helpers += TYPESCRIPT.answer_text + TYPESCRIPT.helpers_last
     # The client puts the id into the URL as it is: give it the URL-escaped form.
     flow_path_ref = request.path.removeprefix("/v1/run/")
-    header = header_lines(
+    header = cfamily.header(
         request,
         options,
-        "Setup: npm install @datastax/langflow-client tsx. Run: npx tsx <this file>.ts",
+        ["Setup: npm install @datastax/langflow-client tsx. Run: npx tsx <this file>.ts"],
         via=" with @datastax/langflow-client",
     )
     return fill(
@@ -152,7 +146,7 @@ def render(request: RunRequest, options: RenderOptions) -> str:
             "FLOW_ID": js_string(flow_path_ref),
             "INPUT": js_string(request.input_value or ""),
             "TWEAKS": fill(_TWEAKS, {"VALUE": js_value(tweaks)}) if tweaks else "",
-            "KEY": key_block(options),
+            "KEY": cfamily.key_source(TYPESCRIPT, options),
             "CLIENT_OPTIONS": client_options,
             "CALL": fill(call, {"OPTIONS": call_options}),
             "HELPERS": helpers,
@@ -161,10 +155,6 @@ def render(request: RunRequest, options: RenderOptions) -> str:
 
 
 GENERATOR = Generator(
-    name="typescript-client",
-    label="TypeScript (@datastax/langflow-client)",
-    lexer="typescript",
-    extension=".ts",
-    streams=True,
-    render_fn=render,
+    name="typescript-client", label="TypeScript (@datastax/langflow-client)",
+    lexer="typescript", extension=".ts", streams=True, render_fn=render,
 )

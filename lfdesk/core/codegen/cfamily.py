@@ -1,0 +1,153 @@
+"""The one renderer of the C-family targets: JavaScript, TypeScript (plain fetch), Go, Java
+and C#.
+
+Their programs have one shape: a header comment; the URL and the JSON body as constants; the
+API key from the environment (or written in); one POST with three headers; an HTTP error
+printed as `HTTP <status>: <detail>`; then the reply read whole (v1: the answer text; v2: a
+failed run to stderr, else the answer) or as a stream through a StreamPrinter that prints
+each piece once. A `CFamily` table holds what one language brings to that shape: how it
+writes a string and the body, and the code of each part. `render` puts the parts together
+the same way for every language, so a change of behaviour is made once here and once in
+each table's code, never in five renderers.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from lfdesk.core.codegen import RenderOptions
+from lfdesk.core.codegen.common import fill
+from lfdesk.core.codegen.common_c import SECRET_WARNING, about, comment_text
+from lfdesk.core.request import RunRequest
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    """The parts of a StreamPrinter that differ between the v1 stream (one JSON event a
+    line) and the v2 one (server-sent events, with `output` events)."""
+
+    line: str  # @LINE@: the method that takes one line of the stream
+    end_text: str  # @END_TEXT@: what `end` prints when nothing was printed
+    fields: str = ""  # @FIELDS@: fields the printer needs for this stream
+    output_case: str = ""  # @OUTPUT_CASE@: the `output` event case (v2)
+
+
+def _no_imports(request: RunRequest) -> str:
+    return ""
+
+
+@dataclass(frozen=True, slots=True)
+class CFamily:
+    """One C-family language: how it writes values, and the code of each part of the
+    program, as `fill` templates (their placeholders are named beside each field)."""
+
+    string: Callable[[str], str]  # a string literal
+    body: Callable[[Any], str]  # the JSON body as a constant's value
+    needs: tuple[str, ...]  # header comment lines: what it takes, how to run it
+    # @HEADER@ @URL@ @BODY@ @KEY@ @ACCEPT@ @AUTH_NAME@ @AUTH_VALUE@ @HANDLE@ @HELPERS@ and,
+    # where the language lists them, @IMPORTS@
+    program: str
+    key_env: str  # @ENV@ (how the variable is read), @MISSING@ (the message without it)
+    key_inline: str  # @WARNING@, @TOKEN@
+    handle_v1: str  # the reply of a v1 run, read whole
+    handle_v2: str  # the reply of a v2 run, read whole
+    handle_stream: str  # the reading loop that feeds the StreamPrinter
+    answer_text: str  # the function that finds the answer in a v1 reply
+    workflow_text: str  # the functions that find the answer (or the errors) of a v2 reply
+    printer: str  # the StreamPrinter: @FIELDS@ @LINE@ @OUTPUT_CASE@ @END_TEXT@
+    stream_v1: Stream
+    stream_v2: Stream
+    helpers_first: str = ""  # helpers every program starts with...
+    helpers_last: str = ""  # ...and ends with
+    plus: str = " + "  # string concatenation, as the language's formatter writes it
+    env: Callable[[str], str] | None = None  # @ENV@ from the variable's name (else `string`)
+    auth_name: Callable[[str], str] | None = None  # @AUTH_NAME@ (else `string`)
+    imports: Callable[[RunRequest], str] = _no_imports  # @IMPORTS@
+    after_header: str = ""  # text right after the header comment
+
+
+def header(
+    request: RunRequest, options: RenderOptions, lines: Sequence[str], via: str = ""
+) -> list[str]:
+    """The header comment: what the program runs and prints (`via` says with what, for v1),
+    `lines`, and where the API key comes from."""
+    what = "prints its answer as it streams" if request.stream else "prints its answer"
+    api = " (v2 workflows API)" if request.api == "v2" else via
+    key = (
+        "The API key is written in below: keep this file private."
+        if options.inline_token is not None
+        else f"The API key is read from the {comment_text(options.key_env)} environment variable."
+    )
+    return [
+        f"// Runs the Langflow flow {about(request)}{api} and {what}.",
+        *(f"// {line}" for line in lines),
+        f"// {key}",
+    ]
+
+
+def key_source(lang: CFamily, options: RenderOptions) -> str:
+    """The statements that set `apiKey`: read from the environment, or written in."""
+    if options.inline_token is not None:
+        token = lang.string(options.inline_token)
+        return fill(lang.key_inline, {"WARNING": SECRET_WARNING, "TOKEN": token})
+    env = options.key_env
+    missing = lang.string(f"Set the {env} environment variable to your Langflow API key.")
+    return fill(lang.key_env, {"ENV": (lang.env or lang.string)(env), "MISSING": missing})
+
+
+def printer(lang: CFamily, stream: Stream) -> str:
+    """The StreamPrinter for `stream`."""
+    return fill(
+        lang.printer,
+        {
+            "FIELDS": stream.fields,
+            "LINE": stream.line,
+            "OUTPUT_CASE": stream.output_case,
+            "END_TEXT": stream.end_text,
+        },
+    )
+
+
+@functools.cache
+def _code(lang: CFamily, api: str, stream: bool) -> tuple[str, str]:
+    """How the reply is handled, and the helper functions that takes."""
+    v2 = api == "v2"
+    if stream:
+        handle = lang.handle_stream
+        helpers = printer(lang, lang.stream_v2 if v2 else lang.stream_v1)
+        if not v2:
+            helpers += lang.answer_text
+    elif v2:
+        handle, helpers = lang.handle_v2, lang.workflow_text
+    else:
+        handle, helpers = lang.handle_v1, lang.answer_text
+    return handle, lang.helpers_first + helpers + lang.helpers_last
+
+
+def render(
+    lang: CFamily, request: RunRequest, options: RenderOptions, notes: Sequence[str] = ()
+) -> str:
+    """The whole program in `lang`; `notes` are header lines before the language's own."""
+    handle, helpers = _code(lang, request.api, request.stream)
+    conn = request.connection
+    string = lang.string
+    auth = f"{string(conn.auth_prefix)}{lang.plus}apiKey" if conn.auth_prefix else "apiKey"
+    lines = header(request, options, [*notes, *lang.needs])
+    return fill(
+        lang.program,
+        {
+            "HEADER": "\n".join(lines) + lang.after_header,
+            "IMPORTS": lang.imports(request),
+            "URL": string(request.url),
+            "BODY": lang.body(request.body()),
+            "KEY": key_source(lang, options),
+            "ACCEPT": string(request.accept),
+            "AUTH_NAME": (lang.auth_name or string)(conn.auth_header),
+            "AUTH_VALUE": auth,
+            "HANDLE": handle,
+            "HELPERS": helpers,
+        },
+    )
