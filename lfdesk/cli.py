@@ -548,7 +548,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     printer = TerminalPrinter()
 
     def show(changes: list[Any]) -> None:
-        if args.json:
+        if args.json or not args.stream:
             return
         piece = printer.text_of(changes)
         if piece:
