@@ -326,12 +326,11 @@ class PyHttpLib:
     """What differs between the Python HTTP libraries a snippet can use: the lines that open
     a streamed response and check it, the byte iterator, and the plain POST."""
 
-    module: str
-    stream_open: str  # lines that end with "... as response:"
-    stream_not_ok: str  # the check (and body read) before failing
-    byte_chunks: str  # an expression yielding the body's chunks as they arrive
-    post: str  # the plain POST call's function
+    module: str  # its `module.post` sends a plain request
     ok_attr: str  # the response's "success" attribute
+    byte_chunks: str  # an expression yielding the body's chunks as they arrive
+    stream_not_ok: str  # the check (and body read) before failing
+    stream_open: str  # lines that end with "... as response:"
 
     def render(self, request: RunRequest, options: RenderOptions) -> str:
         """A Python program that runs the flow with this library and prints the answer."""
@@ -342,7 +341,7 @@ class PyHttpLib:
             )
         else:
             answer = _PY_HTTP_ANSWER_V1 if request.api == "v1" else _PY_HTTP_ANSWER_V2
-            main = fill(_PY_HTTP_PLAIN, {"POST": self.post, "OK": self.ok_attr, "ANSWER": answer})
+            main = fill(_PY_HTTP_PLAIN, {"MODULE": self.module, "OK": self.ok_attr, "ANSWER": answer})
         needs = f"the {self.module} package (pip install {self.module})"
         return fill(
             _PY_HTTP_PROGRAM,
@@ -384,7 +383,7 @@ _PY_HTTP_STREAM = """\
 """
 
 _PY_HTTP_PLAIN = """\
-    response = @POST@(URL, json=PAYLOAD, headers=headers, timeout=600)
+    response = @MODULE@.post(URL, json=PAYLOAD, headers=headers, timeout=600)
     if not response.@OK@:
         sys.exit(f"HTTP {response.status_code}: {error_detail(response.content)}")
 @ANSWER@"""

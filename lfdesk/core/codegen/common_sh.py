@@ -7,7 +7,8 @@ The jq programs are plain text, joined once per (api, tool, stream) and kept.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from lfdesk.core.codegen import RenderOptions
 from lfdesk.core.codegen.common import body_json, fill, hash_header, key_env
@@ -236,37 +237,43 @@ def sh_auth_value(request: RunRequest, options: RenderOptions, prefix: str) -> s
     return f'"{prefix}{scheme}${key_env(options)}"'
 
 
-def sh_script(
-    request: RunRequest,
-    options: RenderOptions,
-    *,
-    tool: str,
-    needs: str,
-    command: str,
-    arguments: Sequence[str],
-    about: str,
-    raw: str,
-) -> str:
-    """A bash script: its comments, the API key check, `main` (which runs `command` with
-    `arguments` and the body on stdin, piped to print_answer), print_answer (jq, or the
-    `raw` print_raw function without it) and the call of `main`.
+@dataclass(frozen=True, slots=True)
+class ShellTool:
+    """What one command-line HTTP tool brings to the bash script; the rest is the same."""
 
-    `about` is the comment over print_answer, on what it reads (curl and httpie differ)."""
-    notes = [f"Needs {needs}.", "Without jq it prints the raw reply instead, with a note on stderr."]
-    key_check = ""
-    if not options.inline_token:
-        env = key_env(options)
-        key_check = f': "${{{env}:?Set {env} to your Langflow API key}}"\n\n'
-    return fill(
-        _SCRIPT,
-        {
-            "HEADER": "\n".join(hash_header(request, options, notes)),
-            "KEY_CHECK": key_check,
-            "COMMAND": command,
-            "ARGUMENTS": " \\\n".join(f"    {argument}" for argument in arguments),
-            "BODY": body_json(request),
-            "ABOUT": about,
-            "JQ": jq_call(request.api, tool, request.stream),
-            "RAW": raw,
-        },
-    )
+    name: str  # the tool, as jq_call knows it: "curl" or "httpie"
+    raw: str  # print_raw: without jq, the raw reply (and a failure on an HTTP error)
+    needs: str  # what the script needs, for its header
+    command: str  # the command before its arguments; @STREAM@ is where `stream_flag` goes
+    about: str  # the comment over print_answer; @KIND@ is "reply" or "events"
+    stream_flag: str  # the option that hands the body over as it arrives
+    arguments: Callable[[RunRequest, RenderOptions], list[str]]  # URL, headers, ...
+    raw_stream: str | None = None  # print_raw for a stream, when it differs
+
+    def render(self, request: RunRequest, options: RenderOptions) -> str:
+        """A bash script: its comments, the API key check, `main` (which runs the command
+        with the body on stdin, piped to print_answer), print_answer (jq, or print_raw
+        without it) and the call of `main`."""
+        stream = request.stream
+        notes = [
+            f"Needs {self.needs}.",
+            "Without jq it prints the raw reply instead, with a note on stderr.",
+        ]
+        key_check = ""
+        if not options.inline_token:
+            env = key_env(options)
+            key_check = f': "${{{env}:?Set {env} to your Langflow API key}}"\n\n'
+        arguments = self.arguments(request, options)
+        return fill(
+            _SCRIPT,
+            {
+                "HEADER": "\n".join(hash_header(request, options, notes)),
+                "KEY_CHECK": key_check,
+                "COMMAND": fill(self.command, {"STREAM": self.stream_flag if stream else ""}),
+                "ARGUMENTS": " \\\n".join(f"    {argument}" for argument in arguments),
+                "BODY": body_json(request),
+                "ABOUT": fill(self.about, {"KIND": "events" if stream else "reply"}),
+                "JQ": jq_call(request.api, self.name, stream),
+                "RAW": self.raw_stream if stream and self.raw_stream else self.raw,
+            },
+        )

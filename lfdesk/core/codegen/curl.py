@@ -10,17 +10,24 @@ The body goes in as a quoted heredoc: the shell interprets none of its character
 from __future__ import annotations
 
 from lfdesk.core.codegen import Generator, RenderOptions
-from lfdesk.core.codegen.common import fill
-from lfdesk.core.codegen.common_sh import sh_auth_value, sh_script, shell_quote
+from lfdesk.core.codegen.common_sh import ShellTool, sh_auth_value, shell_quote
 from lfdesk.core.request import RunRequest
 
-_ABOUT = """\
-# Reads the @KIND@ on stdin, followed by the "HTTP_STATUS nnn" line that curl's
-# --write-out adds, and prints only the answer; on an HTTP error it prints
-# "HTTP nnn: detail" on stderr and fails.
-"""
 
-_RAW_REPLY = """\
+def _arguments(request: RunRequest, options: RenderOptions) -> list[str]:
+    auth = sh_auth_value(request, options, f"{request.connection.auth_header}: ")
+    return [
+        shell_quote(request.url),
+        *(f"-H {shell_quote(f'{name}: {value}')}" for name, value in request.headers().items()),
+        f"-H {auth}",
+        "--write-out '\\nHTTP_STATUS %{http_code}\\n'",
+        "--data-binary @-",
+    ]
+
+
+CURL = ShellTool(
+    name="curl",
+    raw="""\
 # Without jq: the raw reply, and still a failure on an HTTP error.
 print_raw() {
   local reply status
@@ -34,9 +41,17 @@ print_raw() {
     *) printf 'HTTP %s: %s\\n' "$status" "$reply" >&2; return 1 ;;
   esac
 }
-"""
-
-_RAW_STREAM = """\
+""",
+    needs="curl and jq",
+    command="curl -sS@STREAM@ -X POST",
+    about="""\
+# Reads the @KIND@ on stdin, followed by the "HTTP_STATUS nnn" line that curl's
+# --write-out adds, and prints only the answer; on an HTTP error it prints
+# "HTTP nnn: detail" on stderr and fails.
+""",
+    stream_flag=" -N",
+    arguments=_arguments,
+    raw_stream="""\
 # Without jq: the raw events as they arrive, and still a failure on an HTTP error.
 print_raw() {
   local line body=''
@@ -50,32 +65,10 @@ print_raw() {
     esac
   done
 }
-"""
-
-
-def render(request: RunRequest, options: RenderOptions) -> str:
-    stream = request.stream
-    headers = [f"-H {shell_quote(f'{name}: {value}')}" for name, value in request.headers().items()]
-    auth = sh_auth_value(request, options, f"{request.connection.auth_header}: ")
-    return sh_script(
-        request,
-        options,
-        tool="curl",
-        needs="curl and jq",
-        command="curl -sS -N -X POST" if stream else "curl -sS -X POST",
-        arguments=[
-            shell_quote(request.url),
-            *headers,
-            f"-H {auth}",
-            "--write-out '\\nHTTP_STATUS %{http_code}\\n'",
-            "--data-binary @-",
-        ],
-        about=fill(_ABOUT, {"KIND": "events" if stream else "reply"}),
-        raw=_RAW_STREAM if stream else _RAW_REPLY,
-    )
-
+""",
+)
 
 GENERATOR = Generator(
     name="curl", label="cURL (bash)",
-    lexer="bash", extension=".sh", streams=True, render_fn=render,
+    lexer="bash", extension=".sh", streams=True, render_fn=CURL.render,
 )

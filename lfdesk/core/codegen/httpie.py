@@ -10,17 +10,29 @@ prints the raw reply, says so on stderr, and still fails on an HTTP error.
 from __future__ import annotations
 
 from lfdesk.core.codegen import Generator, RenderOptions
-from lfdesk.core.codegen.common import fill
-from lfdesk.core.codegen.common_sh import sh_auth_value, sh_script, shell_quote
+from lfdesk.core.codegen.common_sh import ShellTool, sh_auth_value, shell_quote
 from lfdesk.core.request import RunRequest
 
-_ABOUT = """\
-# Reads the status line, headers and @KIND@ that http prints (--print=hb) and
-# prints only the answer; on an HTTP error it prints "HTTP nnn: detail" on stderr
-# and fails.
-"""
 
-_RAW = """\
+def _item(text: str) -> str:
+    """An HTTPie request item (`Name:value`): a backslash escapes the next character."""
+    return text.replace("\\", "\\\\")
+
+
+def _arguments(request: RunRequest, options: RenderOptions) -> list[str]:
+    header = request.connection.auth_header
+    if options.inline_token:
+        token = _item(options.inline_token)
+        auth = shell_quote(f"{header}:{request.connection.auth_prefix}{token}")
+    else:
+        auth = sh_auth_value(request, options, f"{header}:")
+    items = [shell_quote(_item(f"{name}:{value}")) for name, value in request.headers().items()]
+    return [shell_quote(request.url), *items, auth]
+
+
+HTTPIE = ShellTool(
+    name="httpie",
+    raw="""\
 # Without jq: the raw reply, and still a failure on an HTTP error.
 print_raw() {
   local line status
@@ -33,38 +45,19 @@ print_raw() {
     *) printf 'HTTP %s: %s\\n' "$status" "$(cat)" >&2; return 1 ;;
   esac
 }
-"""
-
-
-def _item(text: str) -> str:
-    """An HTTPie request item (`Name:value`): a backslash escapes the next character."""
-    return text.replace("\\", "\\\\")
-
-
-def render(request: RunRequest, options: RenderOptions) -> str:
-    stream = request.stream
-    items = [shell_quote(_item(f"{name}:{value}")) for name, value in request.headers().items()]
-    name = request.connection.auth_header
-    if options.inline_token:
-        token = _item(options.inline_token)
-        auth = shell_quote(f"{name}:{request.connection.auth_prefix}{token}")
-    else:
-        auth = sh_auth_value(request, options, f"{name}:")
-    return sh_script(
-        request,
-        options,
-        tool="httpie",
-        needs="HTTPie (the http command) and jq",
-        command="http --print=hb --pretty=none --stream POST"
-        if stream
-        else "http --print=hb --pretty=none POST",
-        arguments=[shell_quote(request.url), *items, auth],
-        about=fill(_ABOUT, {"KIND": "events" if stream else "reply"}),
-        raw=_RAW,
-    )
-
+""",
+    needs="HTTPie (the http command) and jq",
+    command="http --print=hb --pretty=none@STREAM@ POST",
+    about="""\
+# Reads the status line, headers and @KIND@ that http prints (--print=hb) and
+# prints only the answer; on an HTTP error it prints "HTTP nnn: detail" on stderr
+# and fails.
+""",
+    stream_flag=" --stream",
+    arguments=_arguments,
+)
 
 GENERATOR = Generator(
     name="httpie", label="HTTPie (bash)",
-    lexer="bash", extension=".sh", streams=True, render_fn=render,
+    lexer="bash", extension=".sh", streams=True, render_fn=HTTPIE.render,
 )

@@ -12,11 +12,10 @@ from lfdesk.core.codegen.common_py import PyHttpLib
 
 LIB = PyHttpLib(
     module="httpx",
-    stream_open='    with httpx.stream("POST", URL, json=PAYLOAD, headers=headers, timeout=600) as response:\n',
-    stream_not_ok="        if not response.is_success:\n            response.read()\n",
-    byte_chunks="response.iter_bytes()",
-    post="httpx.post",
     ok_attr="is_success",
+    byte_chunks="response.iter_bytes()",
+    stream_not_ok="        if not response.is_success:\n            response.read()\n",
+    stream_open='    with httpx.stream("POST", URL, json=PAYLOAD, headers=headers, timeout=600) as response:\n',
 )
 
 GENERATOR = Generator(

@@ -11,15 +11,14 @@ from lfdesk.core.codegen.common_py import PyHttpLib
 
 LIB = PyHttpLib(
     module="requests",
+    ok_attr="ok",
+    byte_chunks="response.iter_content(chunk_size=None)",
+    stream_not_ok="        if not response.ok:\n",
     stream_open=(
         "    with requests.post(\n"
         "        URL, json=PAYLOAD, headers=headers, stream=True, timeout=600\n"
         "    ) as response:\n"
     ),
-    stream_not_ok="        if not response.ok:\n",
-    byte_chunks="response.iter_content(chunk_size=None)",
-    post="requests.post",
-    ok_attr="ok",
 )
 
 GENERATOR = Generator(
