@@ -16,8 +16,163 @@ import time
 from pathlib import Path
 from typing import Any
 
+# PySide6 comes in here (the ui modules), before qasync, which run_app and take_screenshot
+# import later: qasync then picks the PySide6 binding.
+from lfdesk.core.history import RunHistory
+from lfdesk.core.presets import PresetLibrary
+from lfdesk.core.profiles import ProfileStore
+from lfdesk.core.secrets import TokenStore
+from lfdesk.core.settings import Settings, load_settings, save_settings
+from lfdesk.ui.chatsessions import ChatSessionPresenter
+from lfdesk.ui.clientpool import ClientPool
+from lfdesk.ui.connection import ConnectionController
+from lfdesk.ui.connectionview import ConnectionPresenter
+from lfdesk.ui.documents import DocumentPresenter
+from lfdesk.ui.historyview import HistoryPresenter
+from lfdesk.ui.mainwindow import MainWindow
+from lfdesk.ui.notices import Notices
+from lfdesk.ui.panes import PanesPresenter
+from lfdesk.ui.presets import LibraryFor, PresetPresenter
+from lfdesk.ui.runs import HistoryController, RunController
+from lfdesk.ui.runview import RunPresenter
+
 log = logging.getLogger(__name__)
 
+
+class Desk:
+    """The window and everything behind it, wired: the stores (given), one ClientPool, the
+    controllers that own the asyncio tasks, and one presenter per concern. ``lfdesk``,
+    ``lfdesk screenshot`` and the GUI tests each build one.
+
+    ``persist``: window state and settings are saved at shutdown (and the window state
+    restored now); off for screenshots and tests.
+    """
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        profiles: ProfileStore,
+        tokens: TokenStore,
+        history: RunHistory,
+        clients: ClientPool | None = None,
+        preset_library: LibraryFor = PresetLibrary.for_flow,
+        persist: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.profiles = profiles
+        self.tokens = tokens
+        self.clients = clients if clients is not None else ClientPool()
+        self.persist = persist
+        self._shut = False
+
+        w = self.window = MainWindow()
+        self.notices = Notices(w)
+        w.show_notices(self.notices)
+        self.conn = ConnectionController(tokens, self.clients, w)
+        self.run_ctrl = RunController(tokens, self.clients, w)
+        self.history_ctrl = HistoryController(history, w)
+        self.history_ctrl.watch(self.run_ctrl)
+
+        notices = self.notices
+        self.connection = ConnectionPresenter(
+            profiles, self.conn, settings, w.profile_combo, notices, w, w
+        )
+        self.documents = DocumentPresenter(
+            settings, self.connection, self.conn, notices, w.recent_menu, w.act_reload, w, w
+        )
+        # Made in this order, they hear of a new document in this order: the chat is
+        # emptied before the preview reads its input, presets come last.
+        self.sessions = ChatSessionPresenter(
+            self.documents, self.connection, self.conn, self.run_ctrl, w.chat, notices, w
+        )
+        self.panes = PanesPresenter(
+            self.documents,
+            self.connection,
+            self.conn,
+            settings,
+            w.tree,
+            w.form,
+            w.preview,
+            w.chat,
+            notices,
+            w,
+        )
+        self.presets = PresetPresenter(
+            self.documents, w.preset_combo, notices, w, preset_library, w
+        )
+        self.history = HistoryPresenter(
+            self.history_ctrl, w.history_pane, self.documents, w.chat, notices, w
+        )
+        self.runner = RunPresenter(
+            self.documents, self.connection, self.run_ctrl, settings, w.chat, w.preview, w
+        )
+        self._wire()
+
+        self.history.refresh()
+        self.connection.reload_profiles(select=settings.last_profile)
+        if persist:
+            w.restore_window_state()
+
+    def _wire(self) -> None:
+        w = self.window
+        self.documents.documentChanged.connect(lambda d: w.show_flow_name(d.flow.name))
+        self.documents.settingsChanged.connect(self.save_settings)
+        self.connection.locationChanged.connect(w.show_location)
+        self.panes.tweaksChanged.connect(self.presets.mark_edited)
+        self.panes.viewModeChanged.connect(w.show_view_mode)
+        self.presets.tweaksReplaced.connect(self.panes.tweaks_replaced)
+        self.history.tweaksReplaced.connect(self.panes.tweaks_replaced)
+        self.history.restored.connect(lambda: w.show_history(False))
+        self.sessions.sessionChanged.connect(lambda _sid: self.panes.update_preview())
+        self.runner.runningChanged.connect(w.set_running)
+        w.fileDropped.connect(self.documents.open_path)
+        w.closing.connect(self.shutdown)
+
+        for action, slot in (
+            (w.act_open, self.documents.choose_file),
+            (w.act_open_server, self.documents.open_from_server),
+            (w.act_reload, self.documents.reload_from_server),
+            (w.act_save_preset, self.presets.choose_file_to_save),
+            (w.act_load_preset, self.presets.choose_file_to_load),
+            (w.act_connections, self.connection.open_connections),
+            (w.act_test, self.connection.test_connection),
+            (w.act_run, self.runner.run),
+            (w.act_stop, self.runner.stop),
+            (w.act_new_session, self.sessions.new_session),
+        ):
+            action.triggered.connect(lambda _checked=False, slot=slot: slot())
+        w.act_view_exposed.triggered.connect(lambda: self.panes.set_view_mode("exposed"))
+        w.act_view_all.triggered.connect(lambda: self.panes.set_view_mode("all"))
+
+    def save_settings(self) -> None:
+        if not self.persist:
+            return
+        try:
+            save_settings(self.settings)
+        except OSError as exc:
+            self.notices.say(f"Could not save the settings: {exc}", 8000)
+
+    def shutdown(self) -> None:
+        """Stop what runs and save what should survive; once (closing the window calls it,
+        and so may the code that closed it)."""
+        if self._shut:
+            return
+        self._shut = True
+        self.run_ctrl.stop()
+        self.run_ctrl.cancel_all()
+        self.conn.cancel_all()
+        self.history_ctrl.close()  # after the stop: a run stopped here is recorded
+        if self.persist:
+            self.window.save_window_state()
+            self.save_settings()
+
+    async def aclose(self) -> None:
+        """``shutdown``, then wait for the tasks to end and close the HTTP clients."""
+        self.shutdown()
+        await self.conn.aclose()
+        await self.run_ctrl.shutdown()
+        await self.clients.aclose()
 
 
 def install_asyncgen_hooks(loop: asyncio.AbstractEventLoop) -> None:
@@ -100,22 +255,23 @@ def run_app(argv: list[str], flow_path: str | None) -> int:
     import qasync  # type: ignore[import-untyped]  # after PySide6 (imported by _application)
 
     from lfdesk.core.logsetup import setup_logging
-    from lfdesk.ui.mainwindow import MainWindow
 
     log_file = setup_logging()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     install_asyncgen_hooks(loop)
-    window = MainWindow()
-    install_error_handlers(window, loop, log_file)
-    window.show()
+    settings, warning = load_settings()
+    desk = Desk(
+        settings=settings, profiles=ProfileStore(), tokens=TokenStore(), history=RunHistory()
+    )
+    if warning:
+        desk.notices.error(warning)
+    install_error_handlers(desk.window, loop, log_file)
+    desk.window.show()
     if flow_path:
-        if not window.open_path(flow_path):
-            message = window.banner.text()
-            window.open_sample()
-            window.show_banner(message)
+        desk.documents.open_or_sample(flow_path)
     else:
-        window.restore_last()
+        desk.documents.restore_last()
 
     # Qt must not leave its event loop under qasync's feet: closing the window ends main(),
     # which cleans up and only then stops the loop.
@@ -126,15 +282,13 @@ def run_app(argv: list[str], flow_path: str | None) -> int:
 
     async def main() -> None:
         await closed.wait()
-        window.shutdown()
-        await window.run_ctrl.aclose()
-        await window.conn.aclose()
+        await desk.aclose()
         await loop.shutdown_asyncgens()
 
     try:
         loop.run_until_complete(main())
     except KeyboardInterrupt:
-        window.shutdown()
+        desk.shutdown()
     finally:
         dispose_loop(loop)
     return 0
@@ -148,23 +302,24 @@ def _parse_size(size: tuple[int, int]) -> tuple[int, int]:
 
 
 def _prepare_screenshot(
-    window: Any, flow: str | None, select: str | None, width: int, height: int
+    desk: Desk, flow: str | None, select: str | None, width: int, height: int
 ) -> str | None:
     """Show the window with the flow and selection asked for; a message if that fails."""
+    window = desk.window
     window.resize(width, height)
     window.show()
     if flow:
-        if not window.open_path(flow):
+        if not desk.documents.open_path(flow):
             return str(window.banner.text())
     else:
-        window.open_sample()
+        desk.documents.open_sample()
     if select:
-        session = window.session
-        if session is None or not session.flow.has_component(select):
-            known = ", ".join(c.id for c in session.flow.components) if session else ""
+        document = desk.documents.document
+        if document is None or not document.flow.has_component(select):
+            known = ", ".join(c.id for c in document.flow.components) if document else ""
             return f"no component {select!r} in the flow (components: {known})"
         window.tree.select_component(select)
-        window.show_component(select)
+        desk.panes.show_component(select)
     return None
 
 
@@ -204,15 +359,19 @@ def take_screenshot(
     previous_handler = _quiet_offscreen_warnings()
     import qasync
 
-    from lfdesk.core.settings import Settings
-    from lfdesk.ui.mainwindow import MainWindow
-
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     install_asyncgen_hooks(loop)
-    window = MainWindow(settings=Settings(), persist=False)
+    desk = Desk(
+        settings=Settings(),
+        profiles=ProfileStore(),
+        tokens=TokenStore(),
+        history=RunHistory(),
+        persist=False,
+    )
+    window = desk.window
     try:
-        problem = _prepare_screenshot(window, flow, select, width, height)
+        problem = _prepare_screenshot(desk, flow, select, width, height)
         if problem is not None:
             print(f"lfdesk screenshot: {problem}", file=sys.stderr)
             return 2
@@ -230,9 +389,8 @@ def take_screenshot(
         out.parent.mkdir(parents=True, exist_ok=True)
         ok = window.grab().save(str(out))
     finally:
-        window.shutdown()
         window.close()
-        loop.run_until_complete(window.conn.aclose())
+        loop.run_until_complete(desk.aclose())
         dispose_loop(loop)
         window.deleteLater()
         from PySide6.QtCore import qInstallMessageHandler

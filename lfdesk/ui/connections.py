@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from lfdesk.core.profiles import Profile, ProfileError, ProfileStore, validate_profile
 from lfdesk.core.request import DEFAULT_BASE_URL
-from lfdesk.ui.controllers import ConnectionController, ConnectionReport
+from lfdesk.ui.connection import ConnectionController, ConnectionReport
 from lfdesk.ui.icons import INVALID_COLOR
 
 KIND_LABELS = {
@@ -156,7 +156,8 @@ class ConnectionsDialog(QDialog):
         self.resize(720, 440)
 
         controller.probed.connect(self._probed)
-        controller.failed.connect(self._failed)
+        controller.testFailed.connect(self._failed)
+        controller.tokenFailed.connect(self._failed)
         controller.tokenState.connect(self._token_state)
         controller.tokenSaved.connect(self._token_saved)
         controller.backendInfo.connect(self._backend_info)
@@ -343,13 +344,11 @@ class ConnectionsDialog(QDialog):
 
     # --- controller answers -------------------------------------------------------------------
 
-    def _probed(self, report: object) -> None:
-        if isinstance(report, ConnectionReport):
-            self._show_result(report.summary())
+    def _probed(self, report: ConnectionReport) -> None:
+        self._show_result(report.summary())
 
-    def _failed(self, op: str, message: str) -> None:
-        if op in ("test", "token"):
-            self._show_result(message, error=True)
+    def _failed(self, message: str) -> None:
+        self._show_result(message, error=True)
 
     def _token_state(self, profile: str, has: bool) -> None:
         if profile != self._editing and profile != self.name.text().strip():

@@ -6,8 +6,6 @@ flows or the exact failure. Signal: ``flowChosen(str)`` (the chosen flow's id).
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
@@ -22,8 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from lfdesk.core.api import FlowSummary
 from lfdesk.core.profiles import Profile
-from lfdesk.ui.controllers import ConnectionController
+from lfdesk.ui.connection import ConnectionController
 
 COLUMNS = ("Name", "Endpoint", "Updated", "Description")
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -66,9 +65,7 @@ class FlowPickerDialog(QDialog):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         for column in range(len(COLUMNS) - 1):
-            self.view.header().setSectionResizeMode(
-                column, QHeaderView.ResizeMode.ResizeToContents
-            )
+            self.view.header().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.view.header().setStretchLastSection(True)
         self.view.doubleClicked.connect(self._activated)
         self.status = QLabel(f"Loading flows from {profile.base_url} …")
@@ -91,7 +88,7 @@ class FlowPickerDialog(QDialog):
         self.resize(680, 420)
 
         controller.flowsListed.connect(self.set_flows)
-        controller.failed.connect(self._failed)
+        controller.flowsListFailed.connect(self._failed)
 
     def load(self) -> None:
         """Ask the server for the list (again)."""
@@ -103,11 +100,11 @@ class FlowPickerDialog(QDialog):
         self.load()
         self.search.setFocus()
 
-    def set_flows(self, flows: Any) -> None:
+    def set_flows(self, flows: list[FlowSummary]) -> None:
         """Fill the list from FlowSummary values."""
         self.model.removeRows(0, self.model.rowCount())
         for f in flows:
-            updated = str(getattr(f, "updated_at", "") or "")[:16].replace("T", " ")
+            updated = str(f.updated_at or "")[:16].replace("T", " ")
             row = [
                 QStandardItem(f.name),
                 QStandardItem(f.endpoint_name or ""),
@@ -127,9 +124,8 @@ class FlowPickerDialog(QDialog):
         if count:
             self.view.setCurrentIndex(self.proxy.index(0, 0))
 
-    def _failed(self, op: str, message: str) -> None:
-        if op == "list":
-            self.status.setText(f"Could not list the flows: {message}")
+    def _failed(self, message: str) -> None:
+        self.status.setText(f"Could not list the flows: {message}")
 
     def _selection_changed(self, *_args: object) -> None:
         self.open_button.setEnabled(self.view.selectionModel().hasSelection())

@@ -1,8 +1,9 @@
 """The History pane: past runs (newest first) with a search box, one run's details, and the
-buttons that act on it. It only shows entries and asks: the window does the work.
+buttons that act on it. It only shows entries and asks: the history presenter does the work.
 
-Signals: ``searchChanged(str)`` (after a short pause in typing), ``restoreRequested(object)``,
-``copyCurlRequested(object)`` (a HistoryEntry), ``deleteRequested(int)`` (an entry id),
+Signals: ``searchChanged(str)`` (after a short pause in typing),
+``restoreRequested(HistoryEntry)``, ``copyCurlRequested(HistoryEntry)``,
+``deleteRequested(int)`` (an entry id),
 ``clearRequested()`` (after the inline confirmation).
 """
 
@@ -169,8 +170,8 @@ class HistoryPane(QWidget):
     """Search box, the run list, the selected run's details and its buttons."""
 
     searchChanged = Signal(str)
-    restoreRequested = Signal(object)
-    copyCurlRequested = Signal(object)
+    restoreRequested = Signal(HistoryEntry)
+    copyCurlRequested = Signal(HistoryEntry)
     deleteRequested = Signal(int)
     clearRequested = Signal()
 

@@ -26,9 +26,9 @@ from helpers.shots import (
 from helpers.window import add_profile, settle
 from PySide6.QtCore import QPoint, QRect
 
+from lfdesk.app import Desk
 from lfdesk.core.profiles import Profile
-from lfdesk.ui.controllers import ConnectionController
-from lfdesk.ui.mainwindow import MainWindow
+from lfdesk.ui.connection import ConnectionController
 
 # The offscreen platform cannot raise a popup menu or grab the keyboard for it; not ours.
 # (On each test: conftest's item marker would hide a module-level one.)
@@ -135,10 +135,10 @@ def monitor_server() -> Iterator[_Server]:
 
 
 @pytest.fixture
-def window(make_window, memory_tokens, monitor_server) -> MainWindow:
-    w = make_window(restore=True)  # the sample flow, whose id the scripted server knows
-    add_profile(w, "scripted", monitor_server.base_url, memory_tokens, KEY)
-    return w
+def desk(make_window, memory_tokens, monitor_server) -> Desk:
+    d = make_window(restore=True)  # the sample flow, whose id the scripted server knows
+    add_profile(d, "scripted", monitor_server.base_url, memory_tokens, KEY)
+    return d
 
 
 @POPUP
@@ -151,9 +151,11 @@ def test_controller_lists_sessions_and_loads_messages(
     got: list[tuple[Any, ...]] = []
     ctrl.sessionsListed.connect(lambda *a: got.append(("sessions", *a)))
     ctrl.messagesLoaded.connect(lambda *a: got.append(("messages", *a)))
-    ctrl.failed.connect(lambda *a: got.append(("failed", *a)))
+    ctrl.sessionsListFailed.connect(lambda m: got.append(("failed", "sessions", m)))
+    ctrl.messagesLoadFailed.connect(lambda m: got.append(("failed", "messages", m)))
     run_coro(ctrl.list_sessions(profile, FLOW_ID))
     run_coro(ctrl.load_messages(profile, FLOW_ID, NEWER))
+    run_coro(ctrl.clients.aclose())
     assert got[0] == ("sessions", FLOW_ID, [NEWER, OLDER])
     kind, flow_id, session_id, messages = got[1]
     assert (kind, flow_id, session_id) == ("messages", FLOW_ID, NEWER)
@@ -165,28 +167,28 @@ def test_controller_lists_sessions_and_loads_messages(
 
 @POPUP
 def test_choosing_a_session_loads_its_messages_in_order(
-    window: MainWindow, qtbot, wait_for, artifacts_dir
+    desk: Desk, qtbot, wait_for, artifacts_dir
 ) -> None:
-    session = window.document
+    session = desk.documents.document
     assert session is not None and session.flow_id == FLOW_ID
     fresh = session.session_id
-    assert window.chat.sessions_button.isEnabled()
-    window.chat.set_input_text("what came before?")
-    window.chat.sessions_button.click()
-    wait_for(lambda: window.chat.session_choices())
+    assert desk.window.chat.sessions_button.isEnabled()
+    desk.window.chat.set_input_text("what came before?")
+    desk.window.chat.sessions_button.click()
+    wait_for(lambda: desk.window.chat.session_choices())
     # the server's order (newest first), and the current (unsent) session marked at the top
-    assert window.chat.session_choices() == [(fresh, True), (NEWER, False), (OLDER, False)]
-    assert window.chat.sessions_menu.isVisible()
-    labels = [a.text() for a in window.chat.sessions_menu.actions()]
+    assert desk.window.chat.session_choices() == [(fresh, True), (NEWER, False), (OLDER, False)]
+    assert desk.window.chat.sessions_menu.isVisible()
+    labels = [a.text() for a in desk.window.chat.sessions_menu.actions()]
     assert "current, not on the server yet" in labels[0]
 
     # choose the older session (as a click on its menu entry)
-    entry = next(a for a in window.chat.sessions_menu.actions() if a.data() == OLDER)
+    entry = next(a for a in desk.window.chat.sessions_menu.actions() if a.data() == OLDER)
     entry.trigger()
     assert session.session_id == OLDER
-    assert window.chat.session_id() == OLDER
-    wait_for(lambda: any(v.role == "info" for v in window.chat.messages()))
-    views = window.chat.messages()
+    assert desk.window.chat.session_id() == OLDER
+    wait_for(lambda: any(v.role == "info" for v in desk.window.chat.messages()))
+    views = desk.window.chat.messages()
     assert [(v.role, v.text()) for v in views] == [
         ("user", "first question"),
         ("ai", "ECHO[gpt-4o-mini|t=0.1]: first question"),
@@ -196,68 +198,72 @@ def test_choosing_a_session_loads_its_messages_in_order(
         ("info", "Loaded 5 messages from the server."),
     ]
     # the code preview now sends the chosen session id
-    settle(qtbot, window, pause_ms=0)
-    assert OLDER in window.preview.text()
-    assert fresh not in window.preview.text()
-    assert window.preview.request().session_id == OLDER  # type: ignore[union-attr]
+    settle(qtbot, desk, pause_ms=0)
+    assert OLDER in desk.window.preview.text()
+    assert fresh not in desk.window.preview.text()
+    assert desk.window.preview.request().session_id == OLDER  # type: ignore[union-attr]
 
     # the list marks the chosen session as current now
-    window.chat.sessions_button.click()
-    wait_for(lambda: window.chat.session_choices() == [(NEWER, False), (OLDER, True)])
+    desk.window.chat.sessions_button.click()
+    wait_for(lambda: desk.window.chat.session_choices() == [(NEWER, False), (OLDER, True)])
     qtbot.wait(50)
-    menu = window.chat.sessions_menu
-    image = shoot(grab_with_popup(window, menu), artifacts_dir, "history-sessions-loaded.png")
+    menu = desk.window.chat.sessions_menu
+    image = shoot(grab_with_popup(desk.window, menu), artifacts_dir, "history-sessions-loaded.png")
     # the loaded conversation in the chat, its failed turn in red, and the open menu over it
     # with the chosen session marked
-    error = next(v for v in window.chat.messages() if v.role == "error")
-    assert error.isVisible() and reddish(mean_colour(image, region(window, error)))
-    at = QRect(menu.mapToGlobal(QPoint(0, 0)) - window.mapToGlobal(QPoint(0, 0)), menu.size())
+    error = next(v for v in desk.window.chat.messages() if v.role == "error")
+    # (the part of it inside the chat's scrolled view: its top may be scrolled away)
+    seen = region(desk.window, error).intersected(
+        region(desk.window, desk.window.chat.transcript.viewport())
+    )
+    assert error.isVisible() and reddish(mean_colour(image, seen))
+    at = QRect(menu.mapToGlobal(QPoint(0, 0)) - desk.window.mapToGlobal(QPoint(0, 0)), menu.size())
     assert image.rect().contains(at)
-    assert not same_pixels(image.copy(at), window.grab().toImage().copy(at))  # painted in
+    assert not same_pixels(image.copy(at), desk.window.grab().toImage().copy(at))  # painted in
     assert distinct_colours(image, at) > 8
-    window.chat.sessions_menu.hide()
+    desk.window.chat.sessions_menu.hide()
 
     # New session still starts a fresh, empty one
-    window.chat.new_session_button.click()
+    desk.window.chat.new_session_button.click()
     assert session.session_id not in (OLDER, NEWER, fresh)
-    assert window.chat.messages() == []
+    assert desk.window.chat.messages() == []
 
 
 @POPUP
 def test_a_wrong_key_shows_a_readable_line(
-    window: MainWindow, memory_tokens, wait_for
+    desk: Desk, memory_tokens, wait_for
 ) -> None:
     memory_tokens.set("scripted", "sk-wrong")
-    window.chat.sessions_button.click()
-    wait_for(lambda: any(v.role == "error" for v in window.chat.messages()))
-    error = next(v for v in window.chat.messages() if v.role == "error").text()
+    desk.window.chat.sessions_button.click()
+    wait_for(lambda: any(v.role == "error" for v in desk.window.chat.messages()))
+    error = next(v for v in desk.window.chat.messages() if v.role == "error").text()
     assert error.startswith("Could not list the chat sessions on the server:")
     assert "403" in error or "API key" in error
     assert "Traceback" not in error and "sk-wrong" not in error
-    assert window.chat.sessions_button.text() == "Sessions ▾"
-    assert not window.chat.sessions_menu.isVisible()
+    assert desk.window.chat.sessions_button.text() == "Sessions ▾"
+    assert not desk.window.chat.sessions_menu.isVisible()
 
     # loading a session with the wrong key: a readable line too, and the id still switches
-    window.chat.choose_session(NEWER)
-    wait_for(lambda: "messages" in window.chat.transcript_text())
-    assert "Could not load the chat session's messages" in window.chat.transcript_text()
-    assert window.document is not None and window.document.session_id == NEWER
+    desk.window.chat.choose_session(NEWER)
+    wait_for(lambda: "messages" in desk.window.chat.transcript_text())
+    assert "Could not load the chat session's messages" in desk.window.chat.transcript_text()
+    assert desk.documents.document is not None and desk.documents.document.session_id == NEWER
 
 
 @POPUP
-def test_unknown_flow_is_an_info_line(window: MainWindow, wait_for) -> None:
-    session = window.document
+def test_unknown_flow_is_an_info_line(desk: Desk, wait_for) -> None:
+    session = desk.documents.document
     assert session is not None
     session.server_flow_id = "99999999-0000-4000-8000-000000000000"  # not on this server
-    window.chat.sessions_button.click()
-    wait_for(lambda: any(v.role == "info" for v in window.chat.messages()))
-    assert "no stored chat sessions" in window.chat.transcript_text()
-    assert not any(v.role == "error" for v in window.chat.messages())
-    assert window.chat.session_choices() == [(session.session_id, True)]
+    desk.window.chat.sessions_button.click()
+    wait_for(lambda: any(v.role == "info" for v in desk.window.chat.messages()))
+    assert "no stored chat sessions" in desk.window.chat.transcript_text()
+    assert not any(v.role == "error" for v in desk.window.chat.messages())
+    assert desk.window.chat.session_choices() == [(session.session_id, True)]
 
 
 @POPUP
 def test_without_a_connection_the_button_is_off(make_window) -> None:
     w = make_window(show=False, restore=True)
-    assert not w.chat.sessions_button.isEnabled()
-    assert "connection" in w.chat.sessions_button.toolTip()
+    assert not w.window.chat.sessions_button.isEnabled()
+    assert "connection" in w.window.chat.sessions_button.toolTip()

@@ -1,5 +1,6 @@
-"""MainWindow: sample flow, tree -> form -> preview wiring, runs into the chat pane, bad files,
-no token anywhere on screen, persistence, and screenshots of the main states."""
+"""The main window and its presenters (a Desk): sample flow, tree -> form -> preview wiring,
+runs into the chat pane, bad files, no token anywhere on screen, persistence, and screenshots
+of the main states."""
 
 from __future__ import annotations
 
@@ -32,10 +33,18 @@ from PySide6.QtWidgets import (
 )
 from replay_server import API_KEY, STREAM_ANSWER
 
+from lfdesk.app import Desk
 from lfdesk.core.settings import load_settings
-from lfdesk.ui.mainwindow import MainWindow, sample_flow_bytes
+from lfdesk.ui.documents import sample_flow_bytes
+from lfdesk.ui.mainwindow import MainWindow
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+
+
+@pytest.fixture
+def desk(window: Desk) -> Desk:
+    """The shared ``window`` fixture: the window (``desk.window``) and its presenters."""
+    return window
 
 
 def tree_row(w: MainWindow, component_id: str) -> QRect:
@@ -61,25 +70,25 @@ def assert_preview_shows_code(w: MainWindow, image: QImage) -> None:
     assert distinct_colours(image, region(w, w.preview.editor.viewport())) > 30
 
 
-def test_first_launch_opens_the_sample(window: MainWindow, qtbot, artifacts_dir) -> None:
-    assert window.document is not None
-    assert window.document.flow.name == "Sample: Echo Chat"
-    assert window.document.source == "sample"
-    assert window.windowTitle() == "Sample: Echo Chat - no connection"
-    assert "No connection" in window.server_label.text()
-    settle(qtbot, window)
-    assert "/api/v1/run/echo-chat" in window.preview.text()
-    assert window.document.session_id in window.preview.text()
-    assert window.form.component_id is not None  # a component is shown, not an empty form
-    image = shoot(window, artifacts_dir, "mainwindow-01-first-launch.png")
+def test_first_launch_opens_the_sample(desk: Desk, qtbot, artifacts_dir) -> None:
+    assert desk.documents.document is not None
+    assert desk.documents.document.flow.name == "Sample: Echo Chat"
+    assert desk.documents.document.source == "sample"
+    assert desk.window.windowTitle() == "Sample: Echo Chat - no connection"
+    assert "No connection" in desk.window.server_label.text()
+    settle(qtbot, desk)
+    assert "/api/v1/run/echo-chat" in desk.window.preview.text()
+    assert desk.documents.document.session_id in desk.window.preview.text()
+    assert desk.window.form.component_id is not None  # a component is shown, not an empty form
+    image = shoot(desk.window, artifacts_dir, "mainwindow-01-first-launch.png")
     # what it shows: the component in the form selected in the tree, the snippet, no banner,
     # an empty chat inviting a first message
-    assert window.preview.text().splitlines()[0] == "#!/usr/bin/env bash"
-    assert_selected_row(window, image, window.form.component_id)
-    assert_preview_shows_code(window, image)
-    assert not window.banner.isVisible()
-    assert window.chat.messages() == []
-    assert window.chat.isVisible() and not window.act_history.isChecked()
+    assert desk.window.preview.text().splitlines()[0] == "#!/usr/bin/env bash"
+    assert_selected_row(desk.window, image, desk.window.form.component_id)
+    assert_preview_shows_code(desk.window, image)
+    assert not desk.window.banner.isVisible()
+    assert desk.window.chat.messages() == []
+    assert desk.window.chat.isVisible() and not desk.window.act_history.isChecked()
 
 
 def test_sample_is_the_echo_flow_renamed() -> None:
@@ -89,131 +98,131 @@ def test_sample_is_the_echo_flow_renamed() -> None:
     assert sample["data"] == echo["data"]
 
 
-def test_tweak_in_the_form_reaches_tree_and_preview(window: MainWindow, qtbot, artifacts_dir) -> None:
-    set_temperature(window, 0.7)
-    session = window.document
+def test_tweak_in_the_form_reaches_tree_and_preview(desk: Desk, qtbot, artifacts_dir) -> None:
+    set_temperature(desk, 0.7)
+    session = desk.documents.document
     assert session is not None
     assert session.tweaks.to_json() == {OPENAI: {"temperature": 0.7}}
-    settle(qtbot, window)
-    assert '"temperature": 0.7' in window.preview.text()
+    settle(qtbot, desk)
+    assert '"temperature": 0.7' in desk.window.preview.text()
     # the preview shows exactly what Run would send
-    assert window.preview.request() == session.build_request(window.chat.input_text())
+    assert desk.window.preview.request() == session.build_request(desk.window.chat.input_text())
     # the tree marks the changed component
-    assert window.tree.model.component_index(OPENAI).data() == "OpenAI  *1"
-    window.chat.set_input_text("what is up")
-    settle(qtbot, window)
-    assert '"input_value": "what is up"' in window.preview.text()
-    image = shoot(window, artifacts_dir, "mainwindow-02-tweak-changed.png")
+    assert desk.window.tree.model.component_index(OPENAI).data() == "OpenAI  *1"
+    desk.window.chat.set_input_text("what is up")
+    settle(qtbot, desk)
+    assert '"input_value": "what is up"' in desk.window.preview.text()
+    image = shoot(desk.window, artifacts_dir, "mainwindow-02-tweak-changed.png")
     # the OpenAI row selected and marked, its form showing 0.7, the preview the new body
-    assert_selected_row(window, image, OPENAI)
-    assert window.form.component_id == OPENAI
-    assert window.form.field_editor("temperature").spin.value() == pytest.approx(0.7)  # type: ignore[union-attr]
-    assert_preview_shows_code(window, image)
-    assert window.chat.input_text() == "what is up"
+    assert_selected_row(desk.window, image, OPENAI)
+    assert desk.window.form.component_id == OPENAI
+    assert desk.window.form.field_editor("temperature").spin.value() == pytest.approx(0.7)  # type: ignore[union-attr]
+    assert_preview_shows_code(desk.window, image)
+    assert desk.window.chat.input_text() == "what is up"
 
 
-def test_malformed_flow_keeps_the_previous_one(window: MainWindow, qtbot, tmp_path, artifacts_dir) -> None:
-    set_temperature(window, 0.3)
+def test_malformed_flow_keeps_the_previous_one(desk: Desk, qtbot, tmp_path, artifacts_dir) -> None:
+    set_temperature(desk, 0.3)
     bad = tmp_path / "broken.json"
     bad.write_text('{"name": "x", "data": {"nodes": [}', encoding="utf-8")
-    assert window.open_path(bad) is False
-    assert window.document is not None and window.document.flow.name == "Sample: Echo Chat"
-    assert window.document.tweaks.to_json() == {OPENAI: {"temperature": 0.3}}  # nothing lost
-    assert window.banner.isVisible()
-    assert "broken.json" in window.banner.text() and "line 1" in window.banner.text()
-    settle(qtbot, window)
-    image = shoot(window, artifacts_dir, "mainwindow-06-bad-flow-file.png")
+    assert desk.documents.open_path(bad) is False
+    assert desk.documents.document is not None and desk.documents.document.flow.name == "Sample: Echo Chat"
+    assert desk.documents.document.tweaks.to_json() == {OPENAI: {"temperature": 0.3}}  # nothing lost
+    assert desk.window.banner.isVisible()
+    assert "broken.json" in desk.window.banner.text() and "line 1" in desk.window.banner.text()
+    settle(qtbot, desk)
+    image = shoot(desk.window, artifacts_dir, "mainwindow-06-bad-flow-file.png")
     # the banner across the top, tinted red, above the flow that stayed (OpenAI selected)
-    banner = region(window, window.banner)
-    assert banner.top() < 120 and banner.width() > window.width() * 0.9, banner
+    banner = region(desk.window, desk.window.banner)
+    assert banner.top() < 120 and banner.width() > desk.window.width() * 0.9, banner
     assert reddish(mean_colour(image, banner)), mean_colour(image, banner).name()
-    assert_selected_row(window, image, OPENAI)
+    assert_selected_row(desk.window, image, OPENAI)
     # a good file then replaces it and clears the banner
-    assert window.open_path(DATA / "basic_prompting.flow.json") is True
-    assert not window.banner.isVisible()
-    assert window.document.flow.name != "Sample: Echo Chat"
-    assert window.settings.recent_files[0] == str((DATA / "basic_prompting.flow.json").absolute())
+    assert desk.documents.open_path(DATA / "basic_prompting.flow.json") is True
+    assert not desk.window.banner.isVisible()
+    assert desk.documents.document.flow.name != "Sample: Echo Chat"
+    assert desk.settings.recent_files[0] == str((DATA / "basic_prompting.flow.json").absolute())
 
 
-def test_streamed_answer_in_the_chat(window: MainWindow, qtbot, replay_server, memory_tokens, artifacts_dir) -> None:
-    add_profile(window, "replay", replay_server.base_url, memory_tokens, API_KEY)
-    qtbot.waitUntil(lambda: "Langflow 1.13.0" in window.windowTitle(), timeout=5000)
-    assert window.windowTitle() == (
+def test_streamed_answer_in_the_chat(desk: Desk, qtbot, replay_server, memory_tokens, artifacts_dir) -> None:
+    add_profile(desk, "replay", replay_server.base_url, memory_tokens, API_KEY)
+    qtbot.waitUntil(lambda: "Langflow 1.13.0" in desk.window.windowTitle(), timeout=5000)
+    assert desk.window.windowTitle() == (
         f"Sample: Echo Chat - replay ({replay_server.base_url}, Langflow 1.13.0)"
     )
-    set_temperature(window, 0.7)
-    window.chat.set_input_text("stream me")
-    settle(qtbot, window)
-    shown = window.preview.request()
-    assert window.run() is True
-    qtbot.waitUntil(lambda: window.run_ctrl.state in ("done", "failed"), timeout=5000)
-    assert window.run_ctrl.state == "done"
-    answers = [v for v in window.chat.messages() if v.role == "ai"]
+    set_temperature(desk, 0.7)
+    desk.window.chat.set_input_text("stream me")
+    settle(qtbot, desk)
+    shown = desk.window.preview.request()
+    assert desk.runner.run() is True
+    qtbot.waitUntil(lambda: desk.run_ctrl.state in ("done", "failed"), timeout=5000)
+    assert desk.run_ctrl.state == "done"
+    answers = [v for v in desk.window.chat.messages() if v.role == "ai"]
     assert [v.text() for v in answers] == [STREAM_ANSWER]
     assert answers[0].stats.text().startswith("first token")
     sent = replay_server.requests[-1]
     assert sent.body == shown.body()  # what the preview showed is what Run sent
-    assert window.act_run.isEnabled() and not window.act_stop.isEnabled()
-    assert window.chat.input_text() == ""
-    settle(qtbot, window)
-    assert '"input_value": "stream me"' in window.preview.text()  # the last message stays
-    image = shoot(window, artifacts_dir, "mainwindow-03-streamed-answer.png")
+    assert desk.window.act_run.isEnabled() and not desk.window.act_stop.isEnabled()
+    assert desk.window.chat.input_text() == ""
+    settle(qtbot, desk)
+    assert '"input_value": "stream me"' in desk.window.preview.text()  # the last message stays
+    image = shoot(desk.window, artifacts_dir, "mainwindow-03-streamed-answer.png")
     # the chat: the question, then the answer with its timing line, both drawn
-    assert [(v.role, v.text()) for v in window.chat.messages()] == [
+    assert [(v.role, v.text()) for v in desk.window.chat.messages()] == [
         ("user", "stream me"), ("ai", STREAM_ANSWER)
     ]
-    for view in window.chat.messages():
-        assert view.isVisible() and distinct_colours(image, region(window, view)) > 4, view.role
-    assert "Langflow 1.13.0" in window.server_label.text()
+    for view in desk.window.chat.messages():
+        assert view.isVisible() and distinct_colours(image, region(desk.window, view)) > 4, view.role
+    assert "Langflow 1.13.0" in desk.window.server_label.text()
 
 
-def test_error_in_the_chat(window: MainWindow, qtbot, memory_tokens, artifacts_dir) -> None:
+def test_error_in_the_chat(desk: Desk, qtbot, memory_tokens, artifacts_dir) -> None:
     port = free_port()
-    add_profile(window, "dead", f"http://127.0.0.1:{port}", memory_tokens, API_KEY)
-    window.chat.set_input_text("hello?")
-    assert window.run() is True
-    qtbot.waitUntil(lambda: window.run_ctrl.state == "failed", timeout=5000)
-    errors = [v for v in window.chat.messages() if v.role == "error"]
+    add_profile(desk, "dead", f"http://127.0.0.1:{port}", memory_tokens, API_KEY)
+    desk.window.chat.set_input_text("hello?")
+    assert desk.runner.run() is True
+    qtbot.waitUntil(lambda: desk.run_ctrl.state == "failed", timeout=5000)
+    errors = [v for v in desk.window.chat.messages() if v.role == "error"]
     assert len(errors) == 1
     assert f"127.0.0.1:{port}" in errors[0].text()
-    assert "Traceback" not in window.chat.transcript_text()
-    settle(qtbot, window)
-    image = shoot(window, artifacts_dir, "mainwindow-04-error.png")
+    assert "Traceback" not in desk.window.chat.transcript_text()
+    settle(qtbot, desk)
+    image = shoot(desk.window, artifacts_dir, "mainwindow-04-error.png")
     # the question, then the error as a red box in the chat (not the banner)
-    assert [v.role for v in window.chat.messages()] == ["user", "error"]
-    assert not window.banner.isVisible()
-    box = region(window, errors[0])
+    assert [v.role for v in desk.window.chat.messages()] == ["user", "error"]
+    assert not desk.window.banner.isVisible()
+    box = region(desk.window, errors[0])
     assert reddish(mean_colour(image, box)), mean_colour(image, box).name()
-    assert "not reachable" in window.server_label.text()
+    assert "not reachable" in desk.window.server_label.text()
 
 
-def test_run_without_connection_explains(window: MainWindow, qtbot) -> None:
-    assert window.run("hi") is False
-    text = window.chat.transcript_text()
+def test_run_without_connection_explains(desk: Desk, qtbot) -> None:
+    assert desk.runner.run("hi") is False
+    text = desk.window.chat.transcript_text()
     assert "Connections" in text and "API key" in text
 
 
-def test_run_without_token_explains(window: MainWindow, qtbot) -> None:
-    add_profile(window, "local", "http://127.0.0.1:9")
-    assert window.run("hi") is True
-    qtbot.waitUntil(lambda: window.run_ctrl.state == "failed", timeout=5000)
-    assert "No API token" in window.chat.transcript_text()
+def test_run_without_token_explains(desk: Desk, qtbot) -> None:
+    add_profile(desk, "local", "http://127.0.0.1:9")
+    assert desk.runner.run("hi") is True
+    qtbot.waitUntil(lambda: desk.run_ctrl.state == "failed", timeout=5000)
+    assert "No API token" in desk.window.chat.transcript_text()
 
 
-def test_stop_button(window: MainWindow, qtbot, memory_tokens) -> None:
+def test_stop_button(desk: Desk, qtbot, memory_tokens) -> None:
     from replay_server import ReplayServer
 
     server = ReplayServer(pause=0.05).start()
     try:
-        add_profile(window, "slow", server.base_url, memory_tokens, API_KEY)
-        window.run("stream me")
-        qtbot.waitUntil(lambda: window.act_stop.isEnabled(), timeout=2000)
-        qtbot.waitUntil(lambda: bool(window.chat.raw_lines()), timeout=5000)
-        window.act_stop.trigger()
-        assert window.run_ctrl.state == "stopped"  # at once, before the task has unwound
-        qtbot.waitUntil(lambda: not window.run_ctrl.is_running(), timeout=500)
-        assert window.act_run.isEnabled()
-        assert "stopped" in window.chat.transcript_text().lower()
+        add_profile(desk, "slow", server.base_url, memory_tokens, API_KEY)
+        desk.runner.run("stream me")
+        qtbot.waitUntil(lambda: desk.window.act_stop.isEnabled(), timeout=2000)
+        qtbot.waitUntil(lambda: bool(desk.window.chat.raw_lines()), timeout=5000)
+        desk.window.act_stop.trigger()
+        assert desk.run_ctrl.state == "stopped"  # at once, before the task has unwound
+        qtbot.waitUntil(lambda: not desk.run_ctrl.is_running(), timeout=500)
+        assert desk.window.act_run.isEnabled()
+        assert "stopped" in desk.window.chat.transcript_text().lower()
     finally:
         server.stop()
 
@@ -233,11 +242,11 @@ def all_widget_text(widgets: list[QWidget]) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def test_no_widget_ever_shows_the_token(window: MainWindow, qtbot, replay_server, memory_tokens, artifacts_dir) -> None:
-    add_profile(window, "replay", replay_server.base_url, memory_tokens, API_KEY)
+def test_no_widget_ever_shows_the_token(desk: Desk, qtbot, replay_server, memory_tokens, artifacts_dir) -> None:
+    add_profile(desk, "replay", replay_server.base_url, memory_tokens, API_KEY)
     # the connections dialog, with a token typed and saved
-    window.open_connections()
-    dialog = window._connections
+    desk.connection.open_connections()
+    dialog = desk.connection.dialog
     assert dialog is not None
     qtbot.waitUntil(dialog.isVisible)
     qtbot.waitUntil(lambda: "saved" in dialog.token_state.text(), timeout=3000)
@@ -252,42 +261,42 @@ def test_no_widget_ever_shows_the_token(window: MainWindow, qtbot, replay_server
     qtbot.waitUntil(lambda: "Connected" in dialog.result_label.text() or "Failed" in dialog.result_label.text(), timeout=5000)
     dialog.close()
     # a streamed run, the raw event log open, every snippet language
-    window.chat.set_raw_events_visible(True)
-    window.run("stream me")
-    qtbot.waitUntil(lambda: window.run_ctrl.state in ("done", "failed"), timeout=5000)
+    desk.window.chat.set_raw_events_visible(True)
+    desk.runner.run("stream me")
+    qtbot.waitUntil(lambda: desk.run_ctrl.state in ("done", "failed"), timeout=5000)
     for name in ("curl", "python-requests", "javascript"):
-        window.preview.set_language(name)
-        settle(qtbot, window)
-        assert API_KEY not in window.preview.text()
+        desk.window.preview.set_language(name)
+        settle(qtbot, desk)
+        assert API_KEY not in desk.window.preview.text()
     text = all_widget_text(QApplication.allWidgets())
     for secret in (API_KEY, "sk-typed-secret-0123456789abcdefghij"):
         assert secret not in text
-    assert API_KEY not in (window.windowTitle() + window.statusBar().currentMessage())
+    assert API_KEY not in (desk.window.windowTitle() + desk.window.statusBar().currentMessage())
 
 
-def test_inline_token_only_when_asked(window: MainWindow, qtbot, replay_server, memory_tokens) -> None:
-    add_profile(window, "replay", replay_server.base_url, memory_tokens, API_KEY)
-    settle(qtbot, window)
-    assert API_KEY not in window.preview.text()
-    window.preview.set_inline_token(True)
-    qtbot.waitUntil(lambda: API_KEY in window.preview.text(), timeout=3000)
-    assert window.preview.token_label.isVisible()  # the preview says so
-    window.preview.set_inline_token(False)
-    settle(qtbot, window)
-    assert API_KEY not in window.preview.text()
+def test_inline_token_only_when_asked(desk: Desk, qtbot, replay_server, memory_tokens) -> None:
+    add_profile(desk, "replay", replay_server.base_url, memory_tokens, API_KEY)
+    settle(qtbot, desk)
+    assert API_KEY not in desk.window.preview.text()
+    desk.window.preview.set_inline_token(True)
+    qtbot.waitUntil(lambda: API_KEY in desk.window.preview.text(), timeout=3000)
+    assert desk.window.preview.token_label.isVisible()  # the preview says so
+    desk.window.preview.set_inline_token(False)
+    settle(qtbot, desk)
+    assert API_KEY not in desk.window.preview.text()
 
 
-def test_connections_dialog(window: MainWindow, qtbot, replay_server, artifacts_dir) -> None:
-    window.open_connections()
-    dialog = window._connections
+def test_connections_dialog(desk: Desk, qtbot, replay_server, artifacts_dir) -> None:
+    desk.connection.open_connections()
+    dialog = desk.connection.dialog
     assert dialog is not None
     qtbot.waitUntil(dialog.isVisible)
     assert dialog.isVisible()  # open() returned at once: no nested exec() loop
     dialog.name.setText("local")
     dialog.base_url.setText(replay_server.base_url)
     dialog.save_profile()
-    assert "local" in window.profiles.names()
-    assert window.current_profile_name() == "local"
+    assert "local" in desk.profiles.names()
+    assert desk.connection.current_profile_name() == "local"
     dialog.test_connection()
     qtbot.waitUntil(lambda: "Connected" in dialog.result_label.text(), timeout=5000)
     assert "Langflow 1.13.0" in dialog.result_label.text()
@@ -304,7 +313,7 @@ def test_connections_dialog(window: MainWindow, qtbot, replay_server, artifacts_
     dialog.name.setText("bad")
     dialog.base_url.setText("ftp://example.com")
     assert dialog.save_profile() is None
-    assert "http" in dialog.result_label.text() and "bad" not in window.profiles.names()
+    assert "http" in dialog.result_label.text() and "bad" not in desk.profiles.names()
     dialog.close()
 
 
@@ -313,59 +322,59 @@ def test_connections_dialog_without_keyring(make_window, qtbot) -> None:
 
     from lfdesk.core.secrets import TokenStore
 
-    w = make_window(tokens=TokenStore(fail.Keyring()), show=False)
-    w.open_connections()
-    dialog = w._connections
+    desk = make_window(tokens=TokenStore(fail.Keyring()), show=False)
+    desk.connection.open_connections()
+    dialog = desk.connection.dialog
     assert dialog is not None
     qtbot.waitUntil(lambda: "session only" in dialog.backend_label.text(), timeout=3000)
 
 
-def test_drop_a_flow_file(window: MainWindow, qtbot) -> None:
+def test_drop_a_flow_file(desk: Desk, qtbot) -> None:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(DATA / "basic_prompting.flow.json"))])
     event = QDropEvent(
         QPointF(100, 100), Qt.DropAction.CopyAction, mime,
         Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
     )
-    window.dropEvent(event)
-    assert window.document is not None and window.document.flow_path is not None
-    assert window.document.flow_path.endswith("basic_prompting.flow.json")
+    desk.window.dropEvent(event)
+    assert desk.documents.document is not None and desk.documents.document.flow_path is not None
+    assert desk.documents.document.flow_path.endswith("basic_prompting.flow.json")
 
 
 def test_settings_and_window_state_persist(make_window, qtbot, tmp_path) -> None:
     flow = tmp_path / "mine.flow.json"
     flow.write_bytes((DATA / "echo_chat.flow.json").read_bytes())
     first = make_window(settings=None, persist=True)
-    first.restore_last()
-    assert first.open_path(flow)
-    first.preview.set_language("python-requests")
-    first.preview.set_stream(False)
-    first.set_view_mode("all")
-    first.main_splitter.setSizes([600, 300])
-    sizes = first.main_splitter.sizes()
-    first.close()
+    first.documents.restore_last()
+    assert first.documents.open_path(flow)
+    first.window.preview.set_language("python-requests")
+    first.window.preview.set_stream(False)
+    first.panes.set_view_mode("all")
+    first.window.main_splitter.setSizes([600, 300])
+    sizes = first.window.main_splitter.sizes()
+    first.window.close()
     saved, warning = load_settings()
     assert warning is None
     assert saved.last_flow_path == str(flow.absolute())
     assert saved.language == "python-requests" and saved.stream is False
     assert saved.view_mode == "all"
     second = make_window(settings=None, persist=True)
-    second.restore_last()
-    assert second.document is not None and second.document.flow_path == str(flow.absolute())
-    assert second.preview.language() == "python-requests"
-    assert second.preview.stream() is False and second.document.stream is False
-    assert second.main_splitter.sizes() == sizes
-    assert second.recent_menu.actions()[0].text() == "mine.flow.json"
+    second.documents.restore_last()
+    assert second.documents.document is not None and second.documents.document.flow_path == str(flow.absolute())
+    assert second.window.preview.language() == "python-requests"
+    assert second.window.preview.stream() is False and second.documents.document.stream is False
+    assert second.window.main_splitter.sizes() == sizes
+    assert second.window.recent_menu.actions()[0].text() == "mine.flow.json"
 
 
-def test_new_chat_session(window: MainWindow, qtbot) -> None:
-    assert window.document is not None
-    old = window.document.session_id
-    window.chat.new_session_button.click()
-    assert window.document.session_id != old
-    assert window.chat.session_id() == window.document.session_id
-    settle(qtbot, window)
-    assert window.document.session_id in window.preview.text()
+def test_new_chat_session(desk: Desk, qtbot) -> None:
+    assert desk.documents.document is not None
+    old = desk.documents.document.session_id
+    desk.window.chat.new_session_button.click()
+    assert desk.documents.document.session_id != old
+    assert desk.window.chat.session_id() == desk.documents.document.session_id
+    settle(qtbot, desk)
+    assert desk.documents.document.session_id in desk.window.preview.text()
 
 
 # --- server flows (a fake client stands in for LangflowClient) ---------------------------------
@@ -389,10 +398,7 @@ class FakeClient:
     def __init__(self, connection, token=None, *, verify=True, timeout=None) -> None:
         self.token = token
 
-    async def __aenter__(self) -> FakeClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
+    async def aclose(self) -> None:
         return None
 
     async def probe(self) -> ServerInfo:
@@ -411,11 +417,11 @@ class FakeClient:
 
 
 def test_open_from_server(make_window, qtbot, memory_tokens, artifacts_dir, qtmodeltester) -> None:
-    w = make_window(client_factory=FakeClient)
-    w.open_sample()
-    add_profile(w, "server", "http://127.0.0.1:7860", memory_tokens, API_KEY)
-    w.open_from_server()
-    picker = w._picker
+    desk = make_window(client_factory=FakeClient)
+    desk.documents.open_sample()
+    add_profile(desk, "server", "http://127.0.0.1:7860", memory_tokens, API_KEY)
+    desk.documents.open_from_server()
+    picker = desk.documents.picker
     assert picker is not None
     qtbot.waitUntil(lambda: picker.model.rowCount() == 3, timeout=3000)
     assert "3 flows" in picker.status.text()
@@ -432,24 +438,24 @@ def test_open_from_server(make_window, qtbot, memory_tokens, artifacts_dir, qtmo
                if picker.proxy.index(r, 0).data() == "Echo Chat")
     picker.view.setCurrentIndex(picker.proxy.index(row, 0))
     picker.open_button.click()
-    qtbot.waitUntil(lambda: w.document is not None and w.document.source == "server", timeout=3000)
-    assert w.document.flow.name == "Echo Chat"
-    assert w.document.server_flow_id == "1a775cc2-f37c-4f5a-890d-bead1a2842ce"
-    assert w.act_reload.isEnabled()
-    assert w.settings.last_server_flow == "1a775cc2-f37c-4f5a-890d-bead1a2842ce"
+    qtbot.waitUntil(lambda: desk.documents.document is not None and desk.documents.document.source == "server", timeout=3000)
+    assert desk.documents.document.flow.name == "Echo Chat"
+    assert desk.documents.document.server_flow_id == "1a775cc2-f37c-4f5a-890d-bead1a2842ce"
+    assert desk.window.act_reload.isEnabled()
+    assert desk.settings.last_server_flow == "1a775cc2-f37c-4f5a-890d-bead1a2842ce"
     # reload keeps the tweaks
-    set_temperature(w, 0.9)
-    w.reload_from_server()
-    qtbot.waitUntil(lambda: "Reloaded" in w.statusBar().currentMessage(), timeout=3000)
-    assert w.document.tweaks.to_json() == {OPENAI: {"temperature": 0.9}}
+    set_temperature(desk, 0.9)
+    desk.documents.reload_from_server()
+    qtbot.waitUntil(lambda: "Reloaded" in desk.window.statusBar().currentMessage(), timeout=3000)
+    assert desk.documents.document.tweaks.to_json() == {OPENAI: {"temperature": 0.9}}
 
 
 def test_flow_picker_without_token_says_so(make_window, qtbot) -> None:
-    w = make_window(client_factory=FakeClient, show=False)
-    w.open_sample()
-    add_profile(w, "server", "http://127.0.0.1:7860")
-    w.open_from_server()
-    picker = w._picker
+    desk = make_window(client_factory=FakeClient, show=False)
+    desk.documents.open_sample()
+    add_profile(desk, "server", "http://127.0.0.1:7860")
+    desk.documents.open_from_server()
+    picker = desk.documents.picker
     assert picker is not None
     qtbot.waitUntil(lambda: "Could not list" in picker.status.text(), timeout=3000)
     assert "No API token" in picker.status.text()
@@ -478,22 +484,22 @@ def test_dark_palette(make_window, qtbot, replay_server, memory_tokens, artifact
         dark.setColor(QPalette.ColorGroup.Disabled, role, QColor("#777777"))
     app.setPalette(dark)
     try:
-        w = make_window(restore=True)
-        add_profile(w, "replay", replay_server.base_url, memory_tokens, API_KEY)
-        set_temperature(w, 0.7)
-        w.run("stream me")
-        qtbot.waitUntil(lambda: w.run_ctrl.state == "done", timeout=5000)
-        w.chat.show_error("An example error, to see it on a dark palette.")
-        settle(qtbot, w)
+        desk = make_window(restore=True)
+        add_profile(desk, "replay", replay_server.base_url, memory_tokens, API_KEY)
+        set_temperature(desk, 0.7)
+        desk.runner.run("stream me")
+        qtbot.waitUntil(lambda: desk.run_ctrl.state == "done", timeout=5000)
+        desk.window.chat.show_error("An example error, to see it on a dark palette.")
+        settle(qtbot, desk)
         # the chat bubbles follow the palette: darker than mid-grey on a dark theme
-        for view in w.chat.messages():
+        for view in desk.window.chat.messages():
             assert view.palette().color(QPalette.ColorRole.Window).lightness() < 128, view.role
-        image = shoot(w, artifacts_dir, "mainwindow-08-dark-palette.png")
+        image = shoot(desk.window, artifacts_dir, "mainwindow-08-dark-palette.png")
         # dark all over, the error box still reddish, the answer there
         assert mean_colour(image).lightness() < 90, mean_colour(image).name()
-        error = w.chat.messages()[-1]
-        assert error.role == "error" and reddish(mean_colour(image, region(w, error)))
-        assert [v.role for v in w.chat.messages()] == ["user", "ai", "error"]
+        error = desk.window.chat.messages()[-1]
+        assert error.role == "error" and reddish(mean_colour(image, region(desk.window, error)))
+        assert [v.role for v in desk.window.chat.messages()] == ["user", "ai", "error"]
     finally:
         app.setPalette(old)
 
