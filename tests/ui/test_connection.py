@@ -1,4 +1,4 @@
-"""RunController and ConnectionController against the replay server, on a qasync loop."""
+"""ConnectionController against the replay server, on a qasync loop."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from lfdesk.core.document import Document
 from lfdesk.core.profiles import Profile
-from lfdesk.ui.controllers import (
+from lfdesk.ui.connection import (
     ConnectionController,
     ConnectionReport,
 )
@@ -35,7 +35,7 @@ def test_connection_probe_and_failure(qtbot, qloop, wait_for, replay_server, mem
     reports: list[object] = []
     failures: list[tuple[str, str]] = []
     conn.probed.connect(reports.append)
-    conn.failed.connect(lambda op, m: failures.append((op, m)))
+    conn.testFailed.connect(lambda m: failures.append(("test", m)))
     conn.test_connection(Profile("replay", base_url=replay_server.base_url))
     wait_for(lambda: reports or failures)
     assert failures == []
