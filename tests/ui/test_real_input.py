@@ -237,9 +237,9 @@ def real_app(xscreen: XScreen, tmp_path: Path) -> Iterator[tuple[subprocess.Pope
 @pytest.fixture
 def twin(make_window) -> MainWindow:
     """The same window in this process (offscreen): where things are, and what to expect."""
-    w = make_window(size=SCREEN)
-    assert w.open_path(FLOW)
-    return w
+    desk = make_window(size=SCREEN)
+    assert desk.documents.open_path(FLOW)
+    return desk.window
 
 
 def _twin_settle() -> None:
