@@ -8,7 +8,8 @@ none of them (the unit tests) never imports it.
   ``predicate()`` is true; the seconds it took;
 - ``run_coro(coro, timeout=10.0)``: run a coroutine on the qasync loop, its result;
 - ``memory_tokens``: a TokenStore over an in-memory keyring backend;
-- ``make_window(**options)``: a MainWindow (see ``helpers.window.build_window`` for the
+- ``make_window(**options)``: a ``Desk`` (lfdesk.app: the window, ``desk.window``, wired to
+  its stores and presenters as the app does it; see ``helpers.window.build_window`` for the
   options), shut down at the end of the test; ``window``: one, on the sample flow.
 """
 
@@ -27,7 +28,7 @@ from lfdesk.core.secrets import TokenStore
 if TYPE_CHECKING:
     import qasync
 
-    from lfdesk.ui.mainwindow import MainWindow
+    from lfdesk.app import Desk
 
 
 @pytest.fixture
@@ -66,22 +67,22 @@ def memory_tokens() -> TokenStore:
 @pytest.fixture
 def make_window(
     qtbot: Any, qloop: qasync.QEventLoop, memory_tokens: TokenStore
-) -> Iterator[Callable[..., MainWindow]]:
+) -> Iterator[Callable[..., Desk]]:
     from helpers.window import build_window
 
-    made: list[MainWindow] = []
+    made: list[Desk] = []
 
-    def make(**options: Any) -> MainWindow:
+    def make(**options: Any) -> Desk:
         options.setdefault("tokens", memory_tokens)
-        w = build_window(qtbot, **options)
-        made.append(w)
-        return w
+        desk = build_window(qtbot, **options)
+        made.append(desk)
+        return desk
 
     yield make
-    for w in made:
-        w.shutdown()
+    for desk in made:
+        desk.shutdown()
 
 
 @pytest.fixture
-def window(make_window: Callable[..., MainWindow]) -> MainWindow:
+def window(make_window: Callable[..., Desk]) -> Desk:
     return make_window(restore=True)
