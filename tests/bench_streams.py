@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lfdesk.core.api.streams import NdjsonParser, SseParser
+from helpers.data import CAPTURES
 
-CAPTURES = Path(__file__).parent / "data" / "captures"
+from lfdesk.core.api.streams import NdjsonParser, SseParser
 
 
 def blocks(data: bytes) -> list[bytes]:

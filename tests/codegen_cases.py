@@ -3,14 +3,12 @@ strings (quotes, `$`, backticks, backslashes, newlines, non-ASCII, emoji)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from helpers.data import DATA
+from helpers.data import ECHO_FLOW as ECHO
 
 from lfdesk.core.flow import load_flow
 from lfdesk.core.request import Connection, RunRequest
 from lfdesk.core.tweaks import GlobalVariable, TweakSet
-
-DATA = Path(__file__).parent / "data"
-ECHO = DATA / "echo_chat.flow.json"
 
 NASTY = "He said \"hi\" & 'bye' $HOME `uname` \\n back\\slash\nnew line\ttab — ünïcödé ✓ 😀 %s {x} ${y} $(z) '\"'"
 

@@ -12,10 +12,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
-CAPTURES = Path(__file__).parent / "data" / "captures"
+from helpers.data import CAPTURES
+
 API_KEY = "sk-replay-test-key"
 NONSTREAM_ANSWER = "ECHO[gpt-4o-mini|t=0.1]: You are terse. Question: what is up"
 STREAM_ANSWER = "ECHO[gpt-4o-mini|t=0.7]: Be loud: stream me"

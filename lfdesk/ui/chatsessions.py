@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from lfdesk.core.api import MessageEvent
-from lfdesk.core.conversation import Conversation
+from lfdesk.core.conversation import Change
 from lfdesk.core.document import Document
 from lfdesk.ui.chatpane import ChatPane
 from lfdesk.ui.connection import ConnectionController
@@ -136,11 +135,9 @@ class ChatSessionPresenter(QObject):
         self.notices.say(f"Loading chat session {session_id} …", 5000)
         self.conn.load_messages(profile, d.flow_id, session_id)
 
-    def _messages_loaded(self, flow_id: str, session_id: str, messages: list[MessageEvent]) -> None:
+    def _messages_loaded(self, flow_id: str, session_id: str, changes: list[Change]) -> None:
         d = self.document
         if d is None or flow_id != d.flow_id or session_id != d.session_id:
             return  # the user moved on before the answer came
         self.notices.clear_status()
-        self.chat.show_conversation(Conversation.replay(messages))
-        n = len(messages)
-        self.chat.show_info(f"Loaded {n} message{'' if n == 1 else 's'} from the server.")
+        self.chat.show_conversation(changes)

@@ -24,9 +24,9 @@ from lfdesk.core.api import (
     FlowSummary,
     LangflowClient,
     LangflowError,
-    MessageEvent,
     ServerInfo,
 )
+from lfdesk.core.conversation import Conversation
 from lfdesk.core.flow import Flow
 from lfdesk.core.profiles import Profile
 from lfdesk.core.redact import mask
@@ -89,8 +89,8 @@ class ConnectionController(TaskOwner):
     - ``uploaded(str, str, str)`` (component id, field, server path) / ``uploadFailed(str)``;
     - ``sessionsListed(str, list)`` (flow id, list[str] of chat session ids, newest first;
       empty when the server has none or does not know the flow) / ``sessionsListFailed(str)``;
-    - ``messagesLoaded(str, str, list)`` (flow id, session id, list[MessageEvent], oldest
-      first) / ``messagesLoadFailed(str)``;
+    - ``messagesLoaded(str, str, list)`` (flow id, session id, the list[Change] that shows
+      the stored messages, oldest first) / ``messagesLoadFailed(str)``;
     - ``tokenSaved(str, str)`` (profile, where), ``tokenState(str, bool)`` (profile, has a
       token), ``backendInfo(str, bool, str)`` (keyring name, persistent, fallback reason or
       "") / ``tokenFailed(str)`` (saving, deleting, moving or checking a token);
@@ -271,10 +271,10 @@ class ConnectionController(TaskOwner):
         async def body() -> None:
             client = self._client(profile, await self._required_token(profile))
             try:
-                messages: list[MessageEvent] = await client.messages(flow_id, session_id)
+                messages = await client.messages(flow_id, session_id)
             except FlowNotFoundError:
                 messages = []
-            self._emit(self.messagesLoaded, flow_id, session_id, messages)
+            self._emit(self.messagesLoaded, flow_id, session_id, Conversation.replay(messages))
 
         return self._run("messages", body, self._failing(self.messagesLoadFailed))
 

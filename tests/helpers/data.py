@@ -10,6 +10,7 @@ from typing import Any
 TESTS = Path(__file__).resolve().parents[1]
 ROOT = TESTS.parent
 DATA = TESTS / "data"
+CAPTURES = DATA / "captures"  # real replies of a Langflow 1.13 server
 
 ECHO_FLOW = DATA / "echo_chat.flow.json"
 OPENAI = "OpenAIModelComponent-44DEX"  # the OpenAI node of the Echo Chat flow (and the sample)

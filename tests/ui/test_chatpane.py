@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
-from pathlib import Path
 
 import pytest
+from helpers.data import CAPTURES
 from PySide6.QtCore import Qt
 
 from lfdesk.core.api import (
@@ -24,8 +24,6 @@ from lfdesk.core.api import (
 from lfdesk.core.conversation import Conversation, event_json, format_stats
 from lfdesk.ui.chatpane import RAW_LOG_LINES, ChatPane
 from lfdesk.ui.messageview import stable_end
-
-CAPTURES = Path(__file__).parents[1] / "data" / "captures"
 
 # The offscreen platform cannot pass size hints to a window; that is not our bug.
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.data import ECHO_FLOW as ECHO
+from helpers.data import OPENAI
 from PySide6.QtGui import QGuiApplication
 
 from lfdesk.core import codegen
@@ -16,9 +18,6 @@ from lfdesk.core.request import Connection, RunRequest
 from lfdesk.core.tweaks import TweakSet
 from lfdesk.ui.codepreview import NO_REQUEST_TEXT, TOKEN_WARNING, CodePreview
 
-DATA = Path(__file__).parents[1] / "data"
-ECHO = DATA / "echo_chat.flow.json"
-OPENAI = "OpenAIModelComponent-44DEX"
 TOKEN = "sk-lf-TEST-TOKEN-0123456789"
 
 

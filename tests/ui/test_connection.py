@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import socket
-from pathlib import Path
-
 import pytest
+from helpers.data import ECHO_FLOW as ECHO
+from helpers.net import free_port
 
 from lfdesk.core.document import Document
 from lfdesk.core.profiles import Profile
@@ -14,14 +13,7 @@ from lfdesk.ui.connection import (
     ConnectionReport,
 )
 
-ECHO = Path(__file__).parents[1] / "data" / "echo_chat.flow.json"
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def session_for(base_url: str, *, stream: bool = True) -> Document:

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.data import DATA, OPENAI
+from helpers.data import ECHO_FLOW as ECHO
 from PySide6.QtCore import QModelIndex, Qt
 
 from lfdesk.core.flow import FieldView, Flow, load_flow, parse_flow
@@ -27,10 +29,7 @@ from lfdesk.ui.flowtree_model import (
     TweakableRole,
 )
 
-DATA = Path(__file__).parents[1] / "data"
 FLOW_FILES = sorted((DATA / "starter").glob("*.json")) + sorted(DATA.glob("*.flow.json"))
-ECHO = DATA / "echo_chat.flow.json"
-OPENAI = "OpenAIModelComponent-44DEX"
 
 
 def _walk(model: Any, parent: QModelIndex | None = None) -> list[QModelIndex]:

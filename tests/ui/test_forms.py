@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.data import DATA, OPENAI
+from helpers.data import ECHO_FLOW as ECHO
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -29,10 +31,7 @@ from lfdesk.ui.flowtree import FlowTree
 from lfdesk.ui.flowtree_model import SearchTextRole
 from lfdesk.ui.forms import ComponentForm
 
-DATA = Path(__file__).parents[1] / "data"
 STARTERS = sorted((DATA / "starter").glob("*.json")) + sorted(DATA.glob("*.flow.json"))
-ECHO = DATA / "echo_chat.flow.json"
-OPENAI = "OpenAIModelComponent-44DEX"
 PROMPT = "PromptComponent-0ko7V"
 CHAT_INPUT = "ChatInput-wEKUV"
 

@@ -157,9 +157,9 @@ def test_controller_lists_sessions_and_loads_messages(
     run_coro(ctrl.load_messages(profile, FLOW_ID, NEWER))
     run_coro(ctrl.clients.aclose())
     assert got[0] == ("sessions", FLOW_ID, [NEWER, OLDER])
-    kind, flow_id, session_id, messages = got[1]
+    kind, flow_id, session_id, changes = got[1]
     assert (kind, flow_id, session_id) == ("messages", FLOW_ID, NEWER)
-    assert [m.text for m in messages] == ["newest", "ECHO: newest"]
+    assert [(c.role, c.replace) for c in changes] == [("user", "newest"), ("ai", "ECHO: newest")]
     assert ("/api/v1/monitor/messages", {
         "flow_id": FLOW_ID, "session_id": NEWER, "order_by": "timestamp"
     }) in monitor_server.seen

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import pytest
+from helpers.data import ECHO_FLOW as ECHO
 from helpers.net import free_port
 from replay_server import API_KEY, NONSTREAM_ANSWER, STREAM_ANSWER, ReplayServer
 
@@ -17,7 +17,6 @@ from lfdesk.core.profiles import Profile
 from lfdesk.ui.chatpane import ChatPane
 from lfdesk.ui.runs import HistoryController, RunController
 
-ECHO = Path(__file__).parents[1] / "data" / "echo_chat.flow.json"
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
 

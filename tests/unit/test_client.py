@@ -8,7 +8,6 @@ import contextlib
 import json
 import logging
 import shutil
-import socket
 import ssl
 import subprocess
 import time
@@ -18,6 +17,9 @@ from typing import Any
 
 import httpx
 import pytest
+from helpers.data import CAPTURES, DATA
+from helpers.data import SAMPLE_ID as FLOW_ID
+from helpers.net import free_port
 from replay_server import API_KEY, NONSTREAM_ANSWER, STREAM_ANSWER, V2_SYNC_ANSWER, ReplayServer
 
 from lfdesk.core.api import (
@@ -52,9 +54,6 @@ from lfdesk.core.conversation import Conversation
 from lfdesk.core.request import Connection, RunRequest
 from lfdesk.core.runner import execute
 
-DATA = Path(__file__).parent.parent / "data"
-CAPTURES = DATA / "captures"
-FLOW_ID = "1a775cc2-f37c-4f5a-890d-bead1a2842ce"
 KEY = "sk-unitTestKey0123456789abcdefghijklmnopqrstuvw"
 V2_STREAM_ANSWER = "ECHO[gpt-4o-mini|t=0.1]: You are terse. Question: v2 stream"
 
@@ -400,13 +399,6 @@ async def test_silent_server_read_timeout_for_plain_run() -> None:
                 await c.run(req(conn))
     assert info.value.phase == "read" and "0.3 s" in info.value.message
     assert_clean(info.value)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
 
 
 async def test_refused_port() -> None:

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import itertools
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.data import SAMPLE_ID
+from helpers.data import CAPTURES, SAMPLE_ID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from replay_server import NONSTREAM_ANSWER
@@ -39,7 +38,6 @@ from lfdesk.core.conversation import (
 )
 from lfdesk.core.runner import describe_error
 
-CAPTURES = Path(__file__).parent.parent / "data" / "captures"
 NDJSON = (CAPTURES / "echo_run_stream.ndjson").read_bytes()
 SSE = (CAPTURES / "echo_v2_stream.sse").read_bytes()
 STREAM_ANSWER = "ECHO[gpt-4o-mini|t=0.7]: Be loud: stream me"

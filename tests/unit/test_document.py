@@ -7,22 +7,21 @@ import uuid
 from pathlib import Path
 
 import pytest
+from helpers.data import ECHO_FLOW as ECHO
+from helpers.data import OPENAI
 
 from lfdesk.core import settings as settings_mod
-from lfdesk.core.flow import FlowError, parse_flow
-from lfdesk.core.profiles import Profile
-from lfdesk.core.request import Connection
 from lfdesk.core.document import (
     DEFAULT_INPUT,
     Document,
     connection_for,
     tls_verify_for,
 )
+from lfdesk.core.flow import FlowError, parse_flow
+from lfdesk.core.profiles import Profile
+from lfdesk.core.request import Connection
 from lfdesk.core.settings import MAX_RECENT, Settings, load_settings, save_settings
 
-DATA = Path(__file__).parents[1] / "data"
-ECHO = DATA / "echo_chat.flow.json"
-OPENAI = "OpenAIModelComponent-44DEX"
 PROMPT = "PromptComponent-0ko7V"
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.data import CAPTURES
 
 from lfdesk.core.api import (
     AuthError,
@@ -22,7 +22,6 @@ from lfdesk.core.api import (
 )
 from lfdesk.core.redact import mask
 
-CAPTURES = Path(__file__).parent.parent / "data" / "captures"
 KEY = "sk-" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8S9t0U1v"
 
 EXPECTED: dict[str, type[LangflowError]] = {

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers.data import DATA
 
 from lfdesk.core.flow import (
     FieldKind,
@@ -18,7 +19,6 @@ from lfdesk.core.flow import (
 )
 from lfdesk.core.tables import MAX_COLUMN_OPTIONS, MAX_TABLE_COLUMNS, TableColumn
 
-DATA = Path(__file__).parents[1] / "data"
 STARTERS = sorted((DATA / "starter").glob("*.json"))
 ALL_FLOWS = [*STARTERS, *sorted(DATA.glob("*.flow.json"))]
 

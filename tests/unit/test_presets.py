@@ -6,18 +6,16 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers.data import DATA, OPENAI
 
+from lfdesk.core.document import Document
 from lfdesk.core.presets import PresetLibrary, check_name, flow_key, slug
-from lfdesk.core.session import Session
 from lfdesk.core.tweaks import PresetError
-
-DATA = Path(__file__).parents[1] / "data"
-OPENAI = "OpenAIModelComponent-44DEX"
 
 
 @pytest.fixture
-def session() -> Session:
-    return Session.open_file(DATA / "echo_chat.flow.json")
+def session() -> Document:
+    return Document.open_file(DATA / "echo_chat.flow.json")
 
 
 def test_folder_is_per_flow(_lfdesk_home: Path) -> None:
@@ -36,7 +34,7 @@ def test_names_are_checked() -> None:
             check_name(bad)
 
 
-def test_save_list_load_rename_delete(session: Session, tmp_path: Path) -> None:
+def test_save_list_load_rename_delete(session: Document, tmp_path: Path) -> None:
     lib = PresetLibrary.for_flow(session.flow_id, session.flow.name, root=tmp_path)
     assert lib.names() == []
     session.tweaks.set(OPENAI, "temperature", 0.2)
@@ -58,7 +56,7 @@ def test_save_list_load_rename_delete(session: Session, tmp_path: Path) -> None:
     assert lib.names() == ["Low temp"]
 
 
-def test_apply_keeps_a_typed_secret(session: Session) -> None:
+def test_apply_keeps_a_typed_secret(session: Document) -> None:
     session.tweaks.set(OPENAI, "api_key", "typed-in-key")
     session.tweaks.set(OPENAI, "temperature", 0.9)
     problems = session.apply_tweaks({OPENAI: {"max_tokens": 10, "nope": 1}}, keep_secrets=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.data import CAPTURES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,7 +28,6 @@ from lfdesk.core.api import (
     to_event,
 )
 
-CAPTURES = Path(__file__).parent.parent / "data" / "captures"
 NDJSON = (CAPTURES / "echo_run_stream.ndjson").read_bytes()
 SSE = (CAPTURES / "echo_v2_stream.sse").read_bytes()
 STREAM_ANSWER = "ECHO[gpt-4o-mini|t=0.7]: Be loud: stream me"

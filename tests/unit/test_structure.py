@@ -14,8 +14,6 @@ import ast
 import re
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 LFDESK = ROOT / "lfdesk"
 UI = LFDESK / "ui"
@@ -26,19 +24,6 @@ OTHER_MAX_LINES = 800
 MAX_OBJECT_SIGNALS = 2
 QT_MODULES = {"PySide6", "shiboken6", "qasync", "PyQt5", "PyQt6", "PySide2"}
 RAW_EVENTS = {"TokenEvent", "MessageEvent", "EndEvent"}
-
-# Flipped to plain checks once the window split and the conversation model land.
-SPLIT_PENDING = pytest.mark.xfail(
-    strict=False,
-    reason="the window is being split into small parts (issue: one run pipeline, a window "
-    "made of small parts); flip to a plain check once it lands",
-)
-CONVERSATION_PENDING = pytest.mark.xfail(
-    strict=False,
-    reason="raw stream events still reach the UI/CLI until the core's conversation model "
-    "(lfdesk/core/conversation.py) is wired in; flip to a plain check once it is",
-)
-
 
 def python_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*.py") if "__pycache__" not in p.parts)
@@ -69,13 +54,11 @@ def test_the_tree_is_there() -> None:
     assert (LFDESK / "cli.py").is_file()
 
 
-@SPLIT_PENDING
 def test_no_ui_file_over_600_lines() -> None:
     big = {rel(p): n for p in python_files(UI) if (n := line_count(p)) > UI_MAX_LINES}
     assert not big, f"split by concern (at most {UI_MAX_LINES} lines in lfdesk/ui): {big}"
 
 
-@SPLIT_PENDING
 def test_no_other_file_over_800_lines() -> None:
     big = {
         rel(p): n
@@ -85,7 +68,6 @@ def test_no_other_file_over_800_lines() -> None:
     assert not big, f"split by concern (at most {OTHER_MAX_LINES} lines): {big}"
 
 
-@SPLIT_PENDING
 def test_ui_signals_are_typed() -> None:
     pattern = re.compile(r"\bSignal\(\s*object\s*\)")
     found = [
@@ -123,7 +105,6 @@ def raw_event_uses(path: Path) -> list[str]:
     return uses
 
 
-@CONVERSATION_PENDING
 def test_raw_stream_events_stay_in_the_core() -> None:
     bad = [use for p in [*python_files(UI), LFDESK / "cli.py"] for use in raw_event_uses(p)]
     assert not bad, f"raw stream events outside the core's conversation model: {bad}"

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers.data import DATA, OPENAI
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -19,8 +20,6 @@ from lfdesk.core.tweaks import (
     save_preset,
 )
 
-DATA = Path(__file__).parents[1] / "data"
-OPENAI = "OpenAIModelComponent-44DEX"
 PROMPT = "PromptComponent-0ko7V"
 CHAT_IN = "ChatInput-wEKUV"
 
