@@ -32,6 +32,7 @@ from lfdesk.ui.historyview import HistoryPresenter
 from lfdesk.ui.mainwindow import MainWindow
 from lfdesk.ui.notices import Notices
 from lfdesk.ui.panes import PanesPresenter
+from lfdesk.ui.parts import Parts
 from lfdesk.ui.presets import LibraryFor, PresetPresenter
 from lfdesk.ui.runs import HistoryController, RunController
 from lfdesk.ui.runview import RunPresenter
@@ -74,39 +75,16 @@ class Desk:
         self.history_ctrl = HistoryController(history, w)
         self.history_ctrl.watch(self.run_ctrl)
 
-        notices = self.notices
-        self.connection = ConnectionPresenter(
-            profiles, self.conn, settings, w.profile_combo, notices, w, w
-        )
-        self.documents = DocumentPresenter(
-            settings, self.connection, self.conn, notices, w.recent_menu, w.act_reload, w, w
-        )
+        parts = Parts(w, self.notices, settings, self.conn, self.run_ctrl, self.history_ctrl)
+        self.connection = ConnectionPresenter(parts, profiles)
+        self.documents = DocumentPresenter(parts, self.connection)
         # Made in this order, they hear of a new document in this order: the chat is
         # emptied before the preview reads its input, presets come last.
-        self.sessions = ChatSessionPresenter(
-            self.documents, self.connection, self.conn, self.run_ctrl, w.chat, notices, w
-        )
-        self.panes = PanesPresenter(
-            self.documents,
-            self.connection,
-            self.conn,
-            settings,
-            w.tree,
-            w.form,
-            w.preview,
-            w.chat,
-            notices,
-            w,
-        )
-        self.presets = PresetPresenter(
-            self.documents, w.preset_combo, notices, w, preset_library, w
-        )
-        self.history = HistoryPresenter(
-            self.history_ctrl, w.history_pane, self.documents, w.chat, notices, w
-        )
-        self.runner = RunPresenter(
-            self.documents, self.connection, self.run_ctrl, settings, w.chat, w.preview, w
-        )
+        self.sessions = ChatSessionPresenter(parts, self.documents, self.connection)
+        self.panes = PanesPresenter(parts, self.documents, self.connection)
+        self.presets = PresetPresenter(parts, self.documents, preset_library)
+        self.history = HistoryPresenter(parts, self.documents)
+        self.runner = RunPresenter(parts, self.documents, self.connection)
         self._wire()
 
         self.history.refresh()

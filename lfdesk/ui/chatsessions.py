@@ -7,19 +7,16 @@ the sessions the server stored for the flow, and choosing one continues the chat
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import Signal
 
 from lfdesk.core.conversation import Change
 from lfdesk.core.document import Document
-from lfdesk.ui.chatpane import ChatPane
-from lfdesk.ui.connection import ConnectionController
 from lfdesk.ui.connectionview import ConnectionPresenter
 from lfdesk.ui.documents import DocumentPresenter
-from lfdesk.ui.notices import Notices
-from lfdesk.ui.runs import RunController
+from lfdesk.ui.parts import DocumentFollower, Parts
 
 
-class ChatSessionPresenter(QObject):
+class ChatSessionPresenter(DocumentFollower):
     """The chat session of the open document, and the server's past sessions.
 
     Signals: ``sessionChanged(str)`` (the document's chat session is another one now: the
@@ -29,22 +26,11 @@ class ChatSessionPresenter(QObject):
     sessionChanged = Signal(str)
 
     def __init__(
-        self,
-        documents: DocumentPresenter,
-        connection: ConnectionPresenter,
-        conn: ConnectionController,
-        runs: RunController,
-        chat: ChatPane,
-        notices: Notices,
-        parent: QObject | None = None,
+        self, parts: Parts, documents: DocumentPresenter, connection: ConnectionPresenter
     ) -> None:
-        super().__init__(parent)
-        self.documents = documents
-        self.connection = connection
-        self.conn = conn
-        self.runs = runs
-        self.chat = chat
-        self.notices = notices
+        super().__init__(parts, documents, connection)
+        self.runs = parts.runs
+        chat, conn = self.chat, self.conn
         chat.newSessionRequested.connect(self.new_session)
         chat.sessionsRequested.connect(self.list_sessions)
         chat.sessionChosen.connect(self.switch_session)

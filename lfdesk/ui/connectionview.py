@@ -7,20 +7,18 @@ snippet may inline (read only when the user asks for it, dropped when the profil
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QComboBox, QWidget
+from PySide6.QtCore import Signal
 
 from lfdesk.core.api import ServerInfo
 from lfdesk.core.profiles import Profile, ProfileError, ProfileStore
-from lfdesk.core.settings import Settings
-from lfdesk.ui.connection import ConnectionController, ConnectionReport
+from lfdesk.ui.connection import ConnectionReport
 from lfdesk.ui.connections import ConnectionsDialog
-from lfdesk.ui.notices import Notices
+from lfdesk.ui.parts import Parts, Presenter
 
 MANAGE = "__add__"  # the picker's "Manage connections…" entry (never a profile name)
 
 
-class ConnectionPresenter(QObject):
+class ConnectionPresenter(Presenter):
     """The current connection profile and what is known of its server.
 
     Signals: ``profileChanged(str)`` (the current profile's name, "" for none: documents,
@@ -33,23 +31,11 @@ class ConnectionPresenter(QObject):
     locationChanged = Signal(str, str)
     inlineTokenChanged = Signal()
 
-    def __init__(
-        self,
-        profiles: ProfileStore,
-        conn: ConnectionController,
-        settings: Settings,
-        combo: QComboBox,
-        notices: Notices,
-        dialog_parent: QWidget,
-        parent: QObject | None = None,
-    ) -> None:
-        super().__init__(parent)
+    def __init__(self, parts: Parts, profiles: ProfileStore) -> None:
+        super().__init__(parts)
         self.profiles = profiles
-        self.conn = conn
-        self.settings = settings
-        self.combo = combo
-        self.notices = notices
-        self._dialog_parent = dialog_parent
+        self.combo = combo = parts.window.profile_combo
+        conn = self.conn
         self.dialog: ConnectionsDialog | None = None
         self.server_info: dict[str, ServerInfo] = {}
         self._server_errors: dict[str, str] = {}
@@ -178,7 +164,7 @@ class ConnectionPresenter(QObject):
     def open_connections(self) -> None:
         if self.dialog is None:
             dialog = ConnectionsDialog(
-                self.profiles, self.conn, self._dialog_parent, current=self.current_profile_name()
+                self.profiles, self.conn, self.window, current=self.current_profile_name()
             )
             dialog.profilesChanged.connect(self._profiles_edited)
             dialog.profileChosen.connect(self.select_profile)

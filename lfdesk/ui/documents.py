@@ -10,18 +10,16 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFileDialog
 
 from lfdesk.core.document import Document
 from lfdesk.core.flow import FlowError, parse_flow_bytes
 from lfdesk.core.profiles import Profile
-from lfdesk.core.settings import Settings
-from lfdesk.ui.connection import ConnectionController, FetchedFlow
+from lfdesk.ui.connection import FetchedFlow
 from lfdesk.ui.connectionview import ConnectionPresenter
 from lfdesk.ui.flowpicker import FlowPickerDialog
-from lfdesk.ui.notices import Notices
+from lfdesk.ui.parts import Parts, Presenter
 
 SAMPLE_NAME = "sample.flow.json"
 
@@ -34,7 +32,7 @@ def sample_flow_bytes() -> bytes:
         return (Path(__file__).resolve().parents[2] / "resources" / SAMPLE_NAME).read_bytes()
 
 
-class DocumentPresenter(QObject):
+class DocumentPresenter(Presenter):
     """The open Document, and opening, reloading and remembering flows.
 
     Signals: ``documentChanged(Document)`` (another flow is shown: panes, chat, presets and
@@ -47,25 +45,12 @@ class DocumentPresenter(QObject):
     flowReloaded = Signal()
     settingsChanged = Signal()
 
-    def __init__(
-        self,
-        settings: Settings,
-        connection: ConnectionPresenter,
-        conn: ConnectionController,
-        notices: Notices,
-        recent_menu: QMenu,
-        reload_action: QAction,
-        dialog_parent: QWidget,
-        parent: QObject | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.settings = settings
+    def __init__(self, parts: Parts, connection: ConnectionPresenter) -> None:
+        super().__init__(parts)
         self.connection = connection
-        self.conn = conn
-        self.notices = notices
-        self.recent_menu = recent_menu
-        self.reload_action = reload_action
-        self._dialog_parent = dialog_parent
+        self.recent_menu = parts.window.recent_menu
+        self.reload_action = parts.window.act_reload
+        conn = self.conn
         self.document: Document | None = None
         self.picker: FlowPickerDialog | None = None
         conn.flowFetched.connect(self._flow_fetched)
@@ -135,7 +120,7 @@ class DocumentPresenter(QObject):
 
     def choose_file(self) -> None:
         dialog = QFileDialog(
-            self._dialog_parent, "Open a flow", self.start_dir(), "Flow files (*.json);;All (*)"
+            self.window, "Open a flow", self.start_dir(), "Flow files (*.json);;All (*)"
         )
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         dialog.fileSelected.connect(self.open_path)
@@ -176,7 +161,7 @@ class DocumentPresenter(QObject):
             )
             self.connection.open_connections()
             return
-        picker = FlowPickerDialog(profile, self.conn, self._dialog_parent)
+        picker = FlowPickerDialog(profile, self.conn, self.window)
         picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         picker.flowChosen.connect(lambda fid, p=profile: self.fetch_server_flow(p, fid))
         self.picker = picker

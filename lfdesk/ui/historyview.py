@@ -5,7 +5,7 @@ deleted, or cleared with all the others.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QGuiApplication
 
 from lfdesk.core import codegen
@@ -13,14 +13,11 @@ from lfdesk.core.document import Document
 from lfdesk.core.history import HistoryEntry
 from lfdesk.core.request import RequestError
 from lfdesk.core.tweaks import TweakError
-from lfdesk.ui.chatpane import ChatPane
 from lfdesk.ui.documents import DocumentPresenter
-from lfdesk.ui.historypane import HistoryPane
-from lfdesk.ui.notices import Notices
-from lfdesk.ui.runs import HistoryController
+from lfdesk.ui.parts import Parts, Presenter
 
 
-class HistoryPresenter(QObject):
+class HistoryPresenter(Presenter):
     """Past runs in the History pane, and restoring one.
 
     Signals: ``tweaksReplaced()`` (a restored run replaced the document's tweaks: tree, form
@@ -31,21 +28,12 @@ class HistoryPresenter(QObject):
     tweaksReplaced = Signal()
     restored = Signal()
 
-    def __init__(
-        self,
-        history: HistoryController,
-        pane: HistoryPane,
-        documents: DocumentPresenter,
-        chat: ChatPane,
-        notices: Notices,
-        parent: QObject | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.history = history
-        self.pane = pane
+    def __init__(self, parts: Parts, documents: DocumentPresenter) -> None:
+        super().__init__(parts)
+        self.history = history = parts.history
+        self.pane = pane = parts.window.history_pane
         self.documents = documents
-        self.chat = chat
-        self.notices = notices
+        notices = self.notices
         history.listed.connect(pane.set_entries)
         history.recorded.connect(self._recorded)
         history.deleted.connect(pane.remove_entry)

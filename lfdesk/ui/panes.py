@@ -11,23 +11,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 
 from lfdesk.core.document import Document
-from lfdesk.core.settings import Settings
-from lfdesk.ui.chatpane import ChatPane
-from lfdesk.ui.codepreview import CodePreview
-from lfdesk.ui.connection import ConnectionController
 from lfdesk.ui.connectionview import ConnectionPresenter
 from lfdesk.ui.documents import DocumentPresenter
-from lfdesk.ui.flowtree import FlowTree
-from lfdesk.ui.forms import ComponentForm
-from lfdesk.ui.notices import Notices
+from lfdesk.ui.parts import DocumentFollower, Parts
 
 PREVIEW_DELAY_MS = 120  # typing in the chat input re-renders the preview after a pause
 
 
-class PanesPresenter(QObject):
+class PanesPresenter(DocumentFollower):
     """Tree, form and preview over the open Document.
 
     Signals: ``tweaksChanged()`` (a value changed in the form, or the whole set was replaced:
@@ -39,28 +33,11 @@ class PanesPresenter(QObject):
     viewModeChanged = Signal(str)
 
     def __init__(
-        self,
-        documents: DocumentPresenter,
-        connection: ConnectionPresenter,
-        conn: ConnectionController,
-        settings: Settings,
-        tree: FlowTree,
-        form: ComponentForm,
-        preview: CodePreview,
-        chat: ChatPane,
-        notices: Notices,
-        parent: QObject | None = None,
+        self, parts: Parts, documents: DocumentPresenter, connection: ConnectionPresenter
     ) -> None:
-        super().__init__(parent)
-        self.documents = documents
-        self.connection = connection
-        self.conn = conn
-        self.settings = settings
-        self.tree = tree
-        self.form = form
-        self.preview = preview
-        self.chat = chat
-        self.notices = notices
+        super().__init__(parts, documents, connection)
+        tree, form, preview, chat = self.tree, self.form, self.preview, self.chat
+        conn, notices = self.conn, self.notices
         self.preview_timer = QTimer(self)
         self.preview_timer.setSingleShot(True)
         self.preview_timer.setInterval(PREVIEW_DELAY_MS)

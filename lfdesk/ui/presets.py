@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QComboBox, QFileDialog, QInputDialog, QLineEdit, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit
 
 from lfdesk.core.document import Document
 from lfdesk.core.presets import PresetLibrary, check_name
 from lfdesk.core.tweaks import PresetError, TweakError, load_preset, save_preset
 from lfdesk.ui.documents import DocumentPresenter
-from lfdesk.ui.notices import Notices
+from lfdesk.ui.parts import Parts, Presenter
 from lfdesk.ui.presetmanager import PresetManagerDialog
 
 PRESET_DEFAULTS = ""  # the picker's "(flow defaults)"
@@ -28,7 +28,7 @@ DEFAULTS_LABEL = "(flow defaults)"
 LibraryFor = Callable[[str | None, str], PresetLibrary]  # (flow id, flow name) -> its presets
 
 
-class PresetPresenter(QObject):
+class PresetPresenter(Presenter):
     """The preset picker and the preset files of the open document.
 
     Signals: ``tweaksReplaced()`` (a preset replaced the document's tweaks: tree, form and
@@ -39,18 +39,13 @@ class PresetPresenter(QObject):
 
     def __init__(
         self,
+        parts: Parts,
         documents: DocumentPresenter,
-        combo: QComboBox,
-        notices: Notices,
-        dialog_parent: QWidget,
         library_for: LibraryFor = PresetLibrary.for_flow,
-        parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(parts)
         self.documents = documents
-        self.combo = combo
-        self.notices = notices
-        self._dialog_parent = dialog_parent
+        self.combo = combo = parts.window.preset_combo
         self._library_for = library_for
         self.name_dialog: QInputDialog | None = None
         self.manager: PresetManagerDialog | None = None
@@ -176,7 +171,7 @@ class PresetPresenter(QObject):
         """Ask (non-modally) a name to save the current tweaks under."""
         if self.document is None:
             return
-        dialog = QInputDialog(self._dialog_parent)
+        dialog = QInputDialog(self.window)
         dialog.setObjectName("presetNameDialog")
         dialog.setWindowTitle("Save preset")
         dialog.setLabelText(
@@ -218,7 +213,7 @@ class PresetPresenter(QObject):
         if self.manager is not None:
             self.manager.close()
         dialog = PresetManagerDialog(
-            lib, d.flow.name, self._dialog_parent, current=self.current_preset()
+            lib, d.flow.name, self.window, current=self.current_preset()
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.presetRenamed.connect(lambda old, new: self._managed(dialog, (old, new)))
@@ -239,15 +234,14 @@ class PresetPresenter(QObject):
 
     # --- preset files (File menu) -------------------------------------------------------------
 
+    def _file_dialog(self, title: str) -> QFileDialog:
+        """A preset file dialog, opened with open() (never exec(): no nested loop)."""
+        return QFileDialog(self.window, title, self.documents.start_dir(), "Presets (*.json)")
+
     def choose_file_to_save(self) -> None:
         if self.document is None:
             return
-        dialog = QFileDialog(
-            self._dialog_parent,
-            "Save tweaks preset",
-            self.documents.start_dir(),
-            "Presets (*.json)",
-        )
+        dialog = self._file_dialog("Save tweaks preset")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setDefaultSuffix("json")
         dialog.fileSelected.connect(self.save_preset_to)
@@ -267,12 +261,7 @@ class PresetPresenter(QObject):
     def choose_file_to_load(self) -> None:
         if self.document is None:
             return
-        dialog = QFileDialog(
-            self._dialog_parent,
-            "Load tweaks preset",
-            self.documents.start_dir(),
-            "Presets (*.json)",
-        )
+        dialog = self._file_dialog("Load tweaks preset")
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         dialog.fileSelected.connect(self.load_preset_from)
         dialog.open()

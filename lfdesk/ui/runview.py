@@ -7,15 +7,12 @@ changes goes to the chat pane as it arrives.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import Signal
 
 from lfdesk.core.history import RunRecord
-from lfdesk.core.settings import Settings
-from lfdesk.ui.chatpane import ChatPane
-from lfdesk.ui.codepreview import CodePreview
 from lfdesk.ui.connectionview import ConnectionPresenter
 from lfdesk.ui.documents import DocumentPresenter
-from lfdesk.ui.runs import RunController
+from lfdesk.ui.parts import DocumentFollower, Parts
 
 NO_PROFILE_MESSAGE = (
     "To run this flow, lfdesk needs a Langflow server:\n"
@@ -26,7 +23,7 @@ NO_PROFILE_MESSAGE = (
 )
 
 
-class RunPresenter(QObject):
+class RunPresenter(DocumentFollower):
     """Runs the open document with the chat's message.
 
     Signals: ``runningChanged(bool)`` (a run started, or the one going ended: Run and Stop
@@ -36,22 +33,11 @@ class RunPresenter(QObject):
     runningChanged = Signal(bool)
 
     def __init__(
-        self,
-        documents: DocumentPresenter,
-        connection: ConnectionPresenter,
-        runs: RunController,
-        settings: Settings,
-        chat: ChatPane,
-        preview: CodePreview,
-        parent: QObject | None = None,
+        self, parts: Parts, documents: DocumentPresenter, connection: ConnectionPresenter
     ) -> None:
-        super().__init__(parent)
-        self.documents = documents
-        self.connection = connection
-        self.runs = runs
-        self.settings = settings
-        self.chat = chat
-        self.preview = preview
+        super().__init__(parts, documents, connection)
+        self.runs = runs = parts.runs
+        chat, settings = self.chat, self.settings
         chat.sendRequested.connect(self.run)
         chat.stopRequested.connect(self.stop)
         chat.rawEventsToggled.connect(self._raw_toggled)

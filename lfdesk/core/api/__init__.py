@@ -1,5 +1,8 @@
-"""The Langflow HTTP client: ``LangflowClient``, stream parsers, events and error types."""
+"""The Langflow HTTP client: ``LangflowClient``, stream parsers, events and error types.
 
+Every error type (``errors``) and every event type (``events``) is exported as it is."""
+
+from lfdesk.core.api import errors, events
 from lfdesk.core.api.client import (
     LEGACY_STREAM_BEFORE,
     FlowSummary,
@@ -8,70 +11,20 @@ from lfdesk.core.api.client import (
     Timeouts,
     parse_version,
 )
-from lfdesk.core.api.errors import (
-    AuthError,
-    FlowBuildError,
-    FlowNotFoundError,
-    HTTPStatusError,
-    InputConflictError,
-    LangflowError,
-    RequestTimeoutError,
-    ServerUnreachableError,
-    StreamCutError,
-    StreamError,
-    StreamProtocolError,
-    StreamStalledError,
-    TLSError,
-    TweaksRefusedError,
-    ValidationError,
-    error_from_response,
-)
-from lfdesk.core.api.events import (
-    EndEvent,
-    ErrorEvent,
-    MessageEvent,
-    OtherEvent,
-    RunResult,
-    RunStats,
-    StreamEvent,
-    TokenEvent,
-    Usage,
-)
+from lfdesk.core.api.errors import *  # noqa: F403
+from lfdesk.core.api.events import *  # noqa: F403
 from lfdesk.core.api.streams import NdjsonParser, SseParser, to_event
 
 __all__ = [
     "LEGACY_STREAM_BEFORE",
-    "AuthError",
-    "EndEvent",
-    "ErrorEvent",
-    "FlowBuildError",
-    "FlowNotFoundError",
     "FlowSummary",
-    "HTTPStatusError",
-    "InputConflictError",
     "LangflowClient",
-    "LangflowError",
-    "MessageEvent",
     "NdjsonParser",
-    "OtherEvent",
-    "RequestTimeoutError",
-    "RunResult",
-    "RunStats",
     "ServerInfo",
-    "ServerUnreachableError",
     "SseParser",
-    "StreamCutError",
-    "StreamError",
-    "StreamEvent",
-    "StreamProtocolError",
-    "StreamStalledError",
-    "TLSError",
     "Timeouts",
-    "TokenEvent",
-    "TweaksRefusedError",
-    "Usage",
-    "ValidationError",
-    "error_from_response",
     "parse_version",
     "to_event",
 ]
+__all__ += errors.__all__
+__all__ += events.__all__
