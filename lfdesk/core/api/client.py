@@ -26,15 +26,13 @@ import httpx
 
 from lfdesk import __version__
 from lfdesk.core.api.errors import (
+    TRANSPORT_ERRORS,
     FlowNotFoundError,
     HTTPStatusError,
     LangflowError,
-    RequestTimeoutError,
-    ServerUnreachableError,
     StreamCutError,
     StreamError,
     StreamProtocolError,
-    TLSError,
     error_from_response,
     excerpt_of,
 )
@@ -272,35 +270,29 @@ class LangflowClient:
         Raises for transport failures (unreachable, TLS, timeout); a server that answers
         but is not Langflow gives ``ok=False``.
         """
-        health_ok = False
-        try:
-            resp = await self._send("GET", f"{self.connection.base_url}/health", auth=False)
-            body = resp.json()
-            health_ok = isinstance(body, dict) and body.get("status") == "ok"
-        except (HTTPStatusError, ValueError) as exc:
-            log.debug("health check failed: %s", exc)
-        except LangflowError as exc:
-            if isinstance(exc, ServerUnreachableError | TLSError | RequestTimeoutError):
-                raise
-            log.debug("health check failed: %s", exc)
+        body = await self._probe_json(f"{self.connection.base_url}/health", "health")
+        health_ok = isinstance(body, dict) and body.get("status") == "ok"
         version: str | None = None
         package: str | None = None
-        try:
-            resp = await self._send("GET", self._api("/v1/version"), auth=False)
-            body = resp.json()
-            if isinstance(body, dict):
-                v, p = body.get("version"), body.get("package")
-                version = str(v) if v else None
-                package = str(p) if p else None
-        except (HTTPStatusError, ValueError) as exc:
-            log.debug("version check failed: %s", exc)
-        except LangflowError as exc:
-            if isinstance(exc, ServerUnreachableError | TLSError | RequestTimeoutError):
-                raise
-            log.debug("version check failed: %s", exc)
+        body = await self._probe_json(self._api("/v1/version"), "version")
+        if isinstance(body, dict):
+            v, p = body.get("version"), body.get("package")
+            version = str(v) if v else None
+            package = str(p) if p else None
         self.server_version = version
         self.server_package = package
         return ServerInfo(version=version, package=package, ok=health_ok or version is not None)
+
+    async def _probe_json(self, url: str, what: str) -> Any:
+        """The JSON at ``url`` (asked without auth), or None when the server answers but not
+        with JSON; raises when no server answers (``TRANSPORT_ERRORS``)."""
+        try:
+            return (await self._send("GET", url, auth=False)).json()
+        except TRANSPORT_ERRORS:
+            raise
+        except (LangflowError, ValueError) as exc:
+            log.debug("%s check failed: %s", what, exc)
+            return None
 
     async def list_flows(self) -> list[FlowSummary]:
         """The caller's flows (``GET /api/v1/flows/?get_all=true&header_flows=true``)."""

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from lfdesk.core.redact import mask
 
 __all__ = [
+    "TRANSPORT_ERRORS",
     "AuthError",
     "FlowBuildError",
     "FlowNotFoundError",
@@ -35,6 +36,7 @@ __all__ = [
 ]
 
 MAX_MESSAGE = 400
+
 
 def one_line(text: str, limit: int = MAX_MESSAGE) -> str:
     """Collapse whitespace (server messages carry blank lines) and cap the length."""
@@ -103,6 +105,15 @@ class RequestTimeoutError(LangflowError):
                 "read timeout, or run it with streaming."
             )
         super().__init__(message, hint)
+
+
+# What the transport raises when no server answered in time (as opposed to one that answered
+# with an error): there is no reply to learn anything from.
+TRANSPORT_ERRORS: tuple[type[LangflowError], ...] = (
+    ServerUnreachableError,
+    TLSError,
+    RequestTimeoutError,
+)
 
 
 AuthReason = Literal["missing", "invalid"]

@@ -138,6 +138,15 @@ class _LineBuffer:
                 text = text[1:]
         return text
 
+    def lines(self, data: bytes) -> tuple[str, list[str]]:
+        """``take``, split: the decoded text and its complete lines (without newlines)."""
+        text = self.take(data)
+        if not text:
+            return text, []
+        parts = text.split("\n")
+        parts.pop()  # the empty string after the final newline
+        return text, parts
+
     def _keep(self, chunk: bytes | bytearray, cut: int) -> None:
         self._consumed += cut
         if chunk is self._buf:
@@ -168,12 +177,8 @@ class NdjsonParser:
 
     def feed(self, data: bytes) -> list[StreamEvent]:
         """Add bytes; return the events whose lines are now complete."""
-        text = self._lines.take(data)
+        text, parts = self._lines.lines(data)
         events: list[StreamEvent] = []
-        if not text:
-            return events
-        parts = text.split("\n")
-        parts.pop()  # the empty string after the final newline
         scan = _scan_once
         append = events.append
         try:
@@ -238,12 +243,8 @@ class SseParser:
 
     def feed(self, data: bytes) -> list[StreamEvent]:
         """Add bytes; return the events whose blocks are now complete."""
-        text = self._lines.take(data)
+        text, parts = self._lines.lines(data)
         events: list[StreamEvent] = []
-        if not text:
-            return events
-        parts = text.split("\n")
-        parts.pop()  # the empty string after the final newline
         if "\r" in text:
             parts = [p[:-1] if p.endswith("\r") else p for p in parts]
         scan = _scan_once
