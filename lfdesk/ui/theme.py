@@ -12,6 +12,7 @@ the state colours as `QColor`, for code that only needs one of them.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -22,67 +23,48 @@ from PySide6.QtWidgets import QApplication
 
 # --- syntax colours ------------------------------------------------------------------------
 
+# Each token's colour on the light and on the dark background (GitHub's code themes, roughly).
+# The styles below read them as plain class attributes, as Pygments wants (hence the noqa).
+_SYNTAX_COLOURS = {
+    Keyword: ("#cf222e", "#ff7b72"),
+    Keyword.Constant: ("#0550ae", "#79c0ff"),
+    Keyword.Type: ("#953800", "#ffa657"),
+    Name.Builtin: ("#8250df", "#d2a8ff"),
+    Name.Function: ("#8250df", "#d2a8ff"),
+    Name.Class: ("#953800", "#ffa657"),
+    Name.Decorator: ("#8250df", "#d2a8ff"),
+    Name.Variable: ("#0550ae", "#79c0ff"),
+    Name.Attribute: ("#0550ae", "#79c0ff"),
+    Name.Tag: ("#116329", "#7ee787"),
+    Name.Namespace: ("#953800", "#ffa657"),
+    Name.Constant: ("#0550ae", "#79c0ff"),
+    String: ("#0a3069", "#a5d6ff"),
+    String.Escape: ("#cf222e", "#ff7b72"),
+    String.Interpol: ("#cf222e", "#ff7b72"),
+    String.Doc: ("italic #57606a", "italic #8b949e"),
+    Number: ("#0550ae", "#79c0ff"),
+    Comment: ("italic #6e7781", "italic #8b949e"),
+    Operator: ("#cf222e", "#ff7b72"),
+    Operator.Word: ("#cf222e", "#ff7b72"),
+    Generic.Heading: ("bold #0550ae", "bold #79c0ff"),
+    Error: ("#82071e", "#ffa198"),
+}
+
 
 class LightSyntax(Style):
-    """Code on a white background (GitHub light, roughly)."""
+    """Code on a white background."""
 
     name = "lfdesk-light"
     background_color = "#ffffff"
-    styles = {  # noqa: RUF012  (Pygments reads a plain class attribute)
-        Keyword: "#cf222e",
-        Keyword.Constant: "#0550ae",
-        Keyword.Type: "#953800",
-        Name.Builtin: "#8250df",
-        Name.Function: "#8250df",
-        Name.Class: "#953800",
-        Name.Decorator: "#8250df",
-        Name.Variable: "#0550ae",
-        Name.Attribute: "#0550ae",
-        Name.Tag: "#116329",
-        Name.Namespace: "#953800",
-        Name.Constant: "#0550ae",
-        String: "#0a3069",
-        String.Escape: "#cf222e",
-        String.Interpol: "#cf222e",
-        String.Doc: "italic #57606a",
-        Number: "#0550ae",
-        Comment: "italic #6e7781",
-        Operator: "#cf222e",
-        Operator.Word: "#cf222e",
-        Generic.Heading: "bold #0550ae",
-        Error: "#82071e",
-    }
+    styles = {token: light for token, (light, _dark) in _SYNTAX_COLOURS.items()}  # noqa: RUF012
 
 
 class DarkSyntax(Style):
-    """Code on a near-black background (GitHub dark, roughly); same tokens as the light one."""
+    """Code on a near-black background; the same tokens as the light one."""
 
     name = "lfdesk-dark"
     background_color = "#0d1117"
-    styles = {  # noqa: RUF012  (Pygments reads a plain class attribute)
-        Keyword: "#ff7b72",
-        Keyword.Constant: "#79c0ff",
-        Keyword.Type: "#ffa657",
-        Name.Builtin: "#d2a8ff",
-        Name.Function: "#d2a8ff",
-        Name.Class: "#ffa657",
-        Name.Decorator: "#d2a8ff",
-        Name.Variable: "#79c0ff",
-        Name.Attribute: "#79c0ff",
-        Name.Tag: "#7ee787",
-        Name.Namespace: "#ffa657",
-        Name.Constant: "#79c0ff",
-        String: "#a5d6ff",
-        String.Escape: "#ff7b72",
-        String.Interpol: "#ff7b72",
-        String.Doc: "italic #8b949e",
-        Number: "#79c0ff",
-        Comment: "italic #8b949e",
-        Operator: "#ff7b72",
-        Operator.Word: "#ff7b72",
-        Generic.Heading: "bold #79c0ff",
-        Error: "#ffa198",
-    }
+    styles = {token: dark for token, (_light, dark) in _SYNTAX_COLOURS.items()}  # noqa: RUF012
 
 
 # --- themes --------------------------------------------------------------------------------
@@ -136,18 +118,8 @@ LIGHT = Theme(
     syntax=LightSyntax,
 )
 
-DARK = Theme(
-    name="dark",
-    dark=True,
-    error=LIGHT.error,
-    warn=LIGHT.warn,
-    accent=LIGHT.accent,
-    success=LIGHT.success,
-    muted=LIGHT.muted,
-    control=LIGHT.control,
-    tiles=TILES,
-    syntax=DarkSyntax,
-)
+# The state and tile colours read on both backgrounds: only the syntax colours differ.
+DARK = dataclasses.replace(LIGHT, name="dark", dark=True, syntax=DarkSyntax)
 
 
 def is_dark(palette: QPalette | None = None) -> bool:
