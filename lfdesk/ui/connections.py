@@ -32,6 +32,7 @@ from lfdesk.core.profiles import Profile, ProfileError, ProfileStore, validate_p
 from lfdesk.core.request import DEFAULT_BASE_URL
 from lfdesk.ui.connection import ConnectionController, ConnectionReport
 from lfdesk.ui.icons import INVALID_COLOR
+from lfdesk.ui.widgets import hbox, vbox
 
 KIND_LABELS = {
     "self-hosted": "Self-hosted Langflow",
@@ -67,12 +68,7 @@ class ConnectionsDialog(QDialog):
         self.add_button.clicked.connect(self.new_profile)
         self.remove_button = QPushButton("Remove")
         self.remove_button.clicked.connect(self.remove_profile)
-        left_buttons = QHBoxLayout()
-        left_buttons.addWidget(self.add_button)
-        left_buttons.addWidget(self.remove_button)
-        left = QVBoxLayout()
-        left.addWidget(self.list, 1)
-        left.addLayout(left_buttons)
+        left = vbox((self.list, 1), hbox(self.add_button, self.remove_button))
 
         self.name = QLineEdit()
         self.name.setPlaceholderText("e.g. local")
@@ -88,10 +84,7 @@ class ConnectionsDialog(QDialog):
         self.ca_bundle.setPlaceholderText("system certificates")
         self.ca_browse = QPushButton("Browse…")
         self.ca_browse.clicked.connect(self._pick_ca_bundle)
-        ca_row = QHBoxLayout()
-        ca_row.setContentsMargins(0, 0, 0, 0)
-        ca_row.addWidget(self.ca_bundle, 1)
-        ca_row.addWidget(self.ca_browse)
+        ca_row = hbox((self.ca_bundle, 1), self.ca_browse)
         self.verify_tls = QCheckBox("Verify TLS certificates")
         self.verify_tls.setChecked(True)
 
@@ -102,10 +95,7 @@ class ConnectionsDialog(QDialog):
         self.token_state = QLabel()
         self.forget_button = QPushButton("Forget token")
         self.forget_button.clicked.connect(self._forget_token)
-        token_row = QHBoxLayout()
-        token_row.setContentsMargins(0, 0, 0, 0)
-        token_row.addWidget(self.token, 1)
-        token_row.addWidget(self.forget_button)
+        token_row = hbox((self.token, 1), self.forget_button)
         self.backend_label = QLabel("Checking the keyring…")
         self.backend_label.setWordWrap(True)
         self.backend_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
@@ -139,15 +129,10 @@ class ConnectionsDialog(QDialog):
         self.result_label.setMinimumHeight(self.result_label.fontMetrics().lineSpacing() * 3)
         self.result_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
 
-        right = QVBoxLayout()
-        right.addLayout(form)
-        right.addLayout(actions)
-        right.addWidget(self.result_label)
+        right = vbox(form, actions, self.result_label)
         right.addStretch(1)
 
-        body = QHBoxLayout()
-        body.addLayout(left)
-        body.addLayout(right, 1)
+        body = hbox(left, (right, 1))
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

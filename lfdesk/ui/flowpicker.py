@@ -9,13 +9,11 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -23,6 +21,7 @@ from PySide6.QtWidgets import (
 from lfdesk.core.api import FlowSummary
 from lfdesk.core.profiles import Profile
 from lfdesk.ui.connection import ConnectionController
+from lfdesk.ui.widgets import flat_view
 
 COLUMNS = ("Name", "Endpoint", "Updated", "Description")
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -56,14 +55,9 @@ class FlowPickerDialog(QDialog):
         self.proxy.setFilterKeyColumn(-1)
         self.proxy.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.search.textChanged.connect(self.proxy.setFilterFixedString)
-        self.view = QTreeView()
-        self.view.setModel(self.proxy)
-        self.view.setRootIsDecorated(False)
-        self.view.setAlternatingRowColors(True)
+        self.view = flat_view(self.proxy)
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         for column in range(len(COLUMNS) - 1):
             self.view.header().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.view.header().setStretchLastSection(True)

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QToolButton,
     QTreeView,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -34,6 +33,7 @@ from lfdesk.ui.flowtree_model import (
     NodeTypeRole,
     tree_view,
 )
+from lfdesk.ui.widgets import hbox, vbox
 
 NO_EXPOSED_HINT = "No fields exposed by the flow author — showing all tweakable fields"
 
@@ -123,22 +123,13 @@ class FlowTree(QWidget):
         header.resizeSection(0, 190)
         self.view.selectionModel().currentChanged.connect(self._on_current_changed)
 
-        top = QHBoxLayout()
-        top.setContentsMargins(0, 0, 0, 0)
-        top.setSpacing(4)
-        top.addWidget(self.filter_edit, 1)
         switch = QHBoxLayout()
         switch.setSpacing(0)
         switch.addWidget(self.exposed_button)
         switch.addWidget(self.all_button)
-        top.addLayout(switch)
+        top = hbox((self.filter_edit, 1), switch, spacing=4)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
-        layout.addLayout(top)
-        layout.addWidget(self.hint_label)
-        layout.addWidget(self.view, 1)
+        vbox(top, self.hint_label, (self.view, 1), parent=self, spacing=4)
 
     # --- public ---------------------------------------------------------------------------
 

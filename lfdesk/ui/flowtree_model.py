@@ -18,6 +18,7 @@ from lfdesk.core.flow import Component, Field, FieldKind, FieldView, Flow
 from lfdesk.core.tweaks import GlobalVariable, TweakSet
 from lfdesk.ui import icons, theme
 from lfdesk.ui.flowtree_values import SECRET_MASK, clip, short_value
+from lfdesk.ui.widgets import column_title
 
 _ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -190,13 +191,7 @@ class FlowTreeModel(QAbstractItemModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.COLUMNS)
-        ):
-            return self.COLUMNS[section]
-        return None
+        return column_title(self.COLUMNS, section, orientation, role)
 
     # --- lookup --------------------------------------------------------------------------
 

@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTabWidget,
-    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -41,6 +40,7 @@ from PySide6.QtWidgets import (
 from lfdesk.core.history import HistoryEntry
 from lfdesk.ui.editors import monospace_font
 from lfdesk.ui.icons import status_icon
+from lfdesk.ui.widgets import column_title, flat_view, hbox, vbox
 
 COLUMNS = ("When", "Flow", "Input", "Time")
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -93,13 +93,7 @@ class HistoryModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(COLUMNS)
-        ):
-            return COLUMNS[section]
-        return None
+        return column_title(COLUMNS, section, orientation, role)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._entries):
@@ -190,15 +184,10 @@ class HistoryPane(QWidget):
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
 
         self.model = HistoryModel(self)
-        self.view = QTreeView()
+        self.view = flat_view(self.model)
         self.view.setObjectName("historyList")
-        self.view.setModel(self.model)
-        self.view.setRootIsDecorated(False)
         self.view.setUniformRowHeights(True)
-        self.view.setAlternatingRowColors(True)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.view.header()
         header.setStretchLastSection(False)
@@ -248,10 +237,7 @@ class HistoryPane(QWidget):
         self.clear_button = QPushButton("Clear all…")
         self.clear_button.setToolTip("Remove every run from the history")
         self.clear_button.clicked.connect(self._ask_clear)
-        buttons = QHBoxLayout()
-        buttons.setContentsMargins(0, 0, 0, 0)
-        for b in (self.restore_button, self.curl_button, self.delete_button):
-            buttons.addWidget(b)
+        buttons = hbox(self.restore_button, self.curl_button, self.delete_button)
         buttons.addStretch(1)
 
         # the inline "really clear?" strip
@@ -272,25 +258,17 @@ class HistoryPane(QWidget):
         self.confirm.hide()
 
         # the list on the left (search above, Clear all below), the run on the right
-        search_row = QHBoxLayout()
-        search_row.setContentsMargins(0, 0, 0, 0)
-        search_row.addWidget(self.search, 1)
-        search_row.addWidget(self.clear_button)
         left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.setSpacing(4)
-        left_layout.addLayout(search_row)
-        left_layout.addWidget(self.confirm)
-        left_layout.addWidget(self.view, 1)
-        left_layout.addWidget(self.empty_label, 1)
+        vbox(
+            hbox((self.search, 1), self.clear_button),
+            self.confirm,
+            (self.view, 1),
+            (self.empty_label, 1),
+            parent=left,
+            spacing=4,
+        )
         right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.setSpacing(4)
-        right_layout.addWidget(self.summary)
-        right_layout.addWidget(self.tabs, 1)
-        right_layout.addLayout(buttons)
+        vbox(self.summary, (self.tabs, 1), buttons, parent=right, spacing=4)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("historySplitter")
         self.splitter.addWidget(left)
