@@ -9,15 +9,24 @@ found invalid is shown as typed (`set_raw`).
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFontDatabase, QPalette
+from PySide6.QtGui import QFontDatabase, QPalette, QWheelEvent
 from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QSizePolicy, QWidget
 
 from lfdesk.core.flow import Field
 from lfdesk.core.tweaks import GlobalVariable
 from lfdesk.ui import theme
+
+# Mixins name their Qt base for the type checker only: a class with two Qt bases crashes
+# shiboken, so at run time they derive from object and meet the Qt class in the subclass.
+if TYPE_CHECKING:
+    _Widget = QWidget
+else:
+    _Widget = object
 
 
 def monospace_font() -> Any:
@@ -44,6 +53,20 @@ def value_text(value: Any) -> str:
         return str(value)
 
 
+W = TypeVar("W", bound=QWidget)
+
+
+class WheelNeedsFocus(_Widget):
+    """Mixin for a value widget in the scrolling form: the wheel changes the value only once
+    the widget has the focus; until then it scrolls the form."""
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()  # scroll the form, not the value
+
+
 class FieldEditor(QWidget):
     """Base of the editors.
 
@@ -66,11 +89,8 @@ class FieldEditor(QWidget):
 
     def set_value(self, value: Any) -> None:
         """Show a value (valid, or the flow's own). Emits nothing."""
-        self._updating = True
-        try:
+        with self._updating_parts():
             self._show(value)
-        finally:
-            self._updating = False
         self._last = object()
 
     def set_raw(self, raw: Any) -> None:
@@ -104,6 +124,15 @@ class FieldEditor(QWidget):
     def _show(self, value: Any) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
+    @contextmanager
+    def _updating_parts(self) -> Iterator[None]:
+        """While the editor sets its own widgets: what they signal is not the user's edit."""
+        self._updating = True
+        try:
+            yield
+        finally:
+            self._updating = False
+
     def _emit(self, payload: Any) -> None:
         if self._updating:
             return
@@ -112,9 +141,16 @@ class FieldEditor(QWidget):
         self._last = payload
         self.edited.emit(payload)
 
-    def _part(self, widget: QWidget) -> QWidget:
+    def _part(self, widget: W) -> W:
         """Mark a child as the one that turns red when the value is invalid."""
         widget.setProperty("editor_part", True)
+        return widget
+
+    def _input(self, widget: W, stretch: int = 0) -> W:
+        """The editor's input: laid out, given the editor's focus, and turning red when the
+        value is invalid."""
+        self._layout.addWidget(self._part(widget), stretch)
+        self.setFocusProxy(widget)
         return widget
 
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from lfdesk.core.flow import Field, FieldKind
-from lfdesk.ui.editors_base import FieldEditor, value_text
+from lfdesk.ui.editors_base import FieldEditor, WheelNeedsFocus, value_text
 
 
 class BoolEditor(FieldEditor):
@@ -47,12 +47,8 @@ class BoolEditor(FieldEditor):
             self.check.setText(value_text(value))
 
 
-class _Combo(QComboBox):
-    def wheelEvent(self, event: Any) -> None:
-        if self.hasFocus():
-            super().wheelEvent(event)
-        else:
-            event.ignore()
+class _Combo(WheelNeedsFocus, QComboBox):
+    pass
 
 
 class DropdownEditor(FieldEditor):
@@ -60,8 +56,7 @@ class DropdownEditor(FieldEditor):
 
     def __init__(self, field: Field, parent: QWidget | None = None, *, editable: bool) -> None:
         super().__init__(field, parent)
-        self.combo = _Combo(self)
-        self._part(self.combo)
+        self.combo = self._input(_Combo(self))
         self.combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.combo.setEditable(editable)
         self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
@@ -83,8 +78,6 @@ class DropdownEditor(FieldEditor):
         line = self.combo.lineEdit() if editable else None
         if line is not None:
             line.textEdited.connect(self._emit)
-        self._layout.addWidget(self.combo)
-        self.setFocusProxy(self.combo)
 
     def _show(self, value: Any) -> None:
         text = _model_name(value) if self.field.kind is FieldKind.MODEL else value_text(value)
@@ -146,8 +139,7 @@ class MultiSelectEditor(FieldEditor):
 
     def __init__(self, field: Field, parent: QWidget | None = None) -> None:
         super().__init__(field, parent)
-        self.list = QListWidget(self)
-        self._part(self.list)
+        self.list = self._part(QListWidget(self))
         for name in field.option_names:
             item = QListWidgetItem(name, self.list)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)

@@ -94,8 +94,7 @@ class JsonEditor(FieldEditor):
         read_only: bool = False,
     ) -> None:
         super().__init__(field, parent)
-        self.text_edit = JsonTextEdit(self)
-        self._part(self.text_edit)
+        self.text_edit = self._part(JsonTextEdit(self))
         self.text_edit.setReadOnly(read_only)
         self.text_edit.textChanged.connect(self._on_text)
         self.table: QTableWidget | None = None
@@ -208,11 +207,8 @@ class JsonEditor(FieldEditor):
             return
         obj = self.table_value()
         text = json.dumps(obj, indent=2, ensure_ascii=False)
-        self._updating = True
-        try:
+        with self._updating_parts():
             self.text_edit.setPlainText(text)
-        finally:
-            self._updating = False
         self._emit(obj)
 
 

@@ -7,14 +7,22 @@ so the TweakSet can say what is wrong with it.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QSizePolicy, QSlider, QSpinBox, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QDoubleSpinBox,
+    QLabel,
+    QSizePolicy,
+    QSlider,
+    QSpinBox,
+    QWidget,
+)
 
 from lfdesk.core.flow import Field
-from lfdesk.ui.editors_base import FieldEditor, value_text
+from lfdesk.ui.editors_base import FieldEditor, WheelNeedsFocus, value_text
 
 INT_MIN = -(2**31)
 INT_MAX = 2**31 - 1
@@ -39,14 +47,31 @@ def _format_float(value: float, decimals: int) -> str:
     return "0" if text in ("-0", "") else text
 
 
-class IntSpinBox(QSpinBox):
-    """A QSpinBox that accepts any text and keeps invalid text shown as typed."""
+if TYPE_CHECKING:  # see editors_base: the Qt base of a mixin, for the type checker only
+    _SpinBox = QAbstractSpinBox
+else:
+    _SpinBox = object
+
+
+class _AnyText(WheelNeedsFocus, _SpinBox):
+    """Mixin for the spin boxes: any text is acceptable (the TweakSet judges it) and is never
+    fixed up; ``_raw`` is text that is not a number in range, shown instead of the value."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._raw: str | None = None
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setKeyboardTracking(True)
+
+    def validate(self, text: str, pos: int) -> Any:
+        return QValidator.State.Acceptable
+
+    def fixup(self, text: str) -> str:
+        return text
+
+
+class IntSpinBox(_AnyText, QSpinBox):
+    """A QSpinBox that accepts any text and keeps invalid text shown as typed."""
 
     def parse(self, text: str) -> int | None:
         v = _number(text)
@@ -55,12 +80,6 @@ class IntSpinBox(QSpinBox):
         iv = int(v)
         return iv if self.minimum() <= iv <= self.maximum() else None
 
-    def validate(self, text: str, pos: int) -> Any:
-        return QValidator.State.Acceptable
-
-    def fixup(self, text: str) -> str:
-        return text
-
     def valueFromText(self, text: str) -> int:
         v = self.parse(text)
         return self.value() if v is None else v
@@ -68,22 +87,13 @@ class IntSpinBox(QSpinBox):
     def textFromValue(self, value: int) -> str:
         return self._raw if self._raw is not None else str(value)
 
-    def wheelEvent(self, event: Any) -> None:
-        if self.hasFocus():
-            super().wheelEvent(event)
-        else:
-            event.ignore()  # scroll the form, not the value
 
-
-class FloatSpinBox(QDoubleSpinBox):
+class FloatSpinBox(_AnyText, QDoubleSpinBox):
     """A QDoubleSpinBox that accepts any text, shows short numbers, keeps invalid text."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._raw: str | None = None
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setDecimals(6)
-        self.setKeyboardTracking(True)
 
     def parse(self, text: str) -> float | None:
         v = _number(text)
@@ -91,24 +101,12 @@ class FloatSpinBox(QDoubleSpinBox):
             return None
         return v if self.minimum() <= v <= self.maximum() else None
 
-    def validate(self, text: str, pos: int) -> Any:
-        return QValidator.State.Acceptable
-
-    def fixup(self, text: str) -> str:
-        return text
-
     def valueFromText(self, text: str) -> float:
         v = self.parse(text)
         return self.value() if v is None else v
 
     def textFromValue(self, value: float) -> str:
         return self._raw if self._raw is not None else _format_float(value, self.decimals())
-
-    def wheelEvent(self, event: Any) -> None:
-        if self.hasFocus():
-            super().wheelEvent(event)
-        else:
-            event.ignore()
 
 
 def _sensible_range(field: Field, *, integer: bool) -> tuple[float, float] | None:
@@ -125,15 +123,12 @@ class _SpinEditor(FieldEditor):
     spin: IntSpinBox | FloatSpinBox
 
     def _setup_spin(self, spin: IntSpinBox | FloatSpinBox) -> None:
-        self.spin = spin
-        self._part(spin)
+        self.spin = self._input(spin)
         spin.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         spin.setFixedWidth(150)  # the same for every number, whatever its range
         spin.lineEdit().textEdited.connect(self._on_text_edited)
         spin.valueChanged.connect(self._on_value_changed)
-        self._layout.addWidget(spin)
         self._layout.addStretch(1)
-        self.setFocusProxy(spin)
 
     def _typed(self, value: float) -> Any:
         return value
@@ -209,12 +204,8 @@ class FloatEditor(_SpinEditor):
         self._setup_spin(spin)
 
 
-class _Slider(QSlider):
-    def wheelEvent(self, event: Any) -> None:
-        if self.hasFocus():
-            super().wheelEvent(event)
-        else:
-            event.ignore()
+class _Slider(WheelNeedsFocus, QSlider):
+    pass
 
 
 class SliderEditor(FieldEditor):
@@ -239,8 +230,7 @@ class SliderEditor(FieldEditor):
         self.slider.setRange(0, ticks)
         self.slider.setPageStep(max(1, ticks // 10))
         self.slider.valueChanged.connect(self._on_slider)
-        self.spin = FloatSpinBox(self)
-        self._part(self.spin)
+        self.spin = self._part(FloatSpinBox(self))
         decimals = 0 if self.integer else max(0, min(6, -math.floor(math.log10(self.step)) + 1))
         self.spin.setDecimals(max(decimals, 2) if not self.integer else 0)
         self.spin.setRange(lo, hi)
@@ -273,12 +263,9 @@ class SliderEditor(FieldEditor):
         if self._updating:
             return
         v = self._from_tick(tick)
-        self._updating = True
-        try:
+        with self._updating_parts():
             self.spin._raw = None
             self.spin.setValue(v)
-        finally:
-            self._updating = False
         self._emit(self._typed(v))
 
     def _on_spin(self, v: float) -> None:
@@ -286,11 +273,8 @@ class SliderEditor(FieldEditor):
             return
         if self.spin._raw is not None and self.spin.lineEdit().hasFocus():
             return
-        self._updating = True
-        try:
+        with self._updating_parts():
             self.slider.setValue(self._to_tick(v))
-        finally:
-            self._updating = False
         self._emit(self._typed(v))
 
     def _on_text_edited(self, text: str) -> None:
@@ -300,11 +284,8 @@ class SliderEditor(FieldEditor):
             self._emit(text)
             return
         self.spin._raw = None
-        self._updating = True
-        try:
+        with self._updating_parts():
             self.slider.setValue(self._to_tick(parsed))
-        finally:
-            self._updating = False
         self._emit(self._typed(parsed))
 
     def _show(self, value: Any) -> None:

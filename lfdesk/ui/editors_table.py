@@ -31,8 +31,7 @@ class TableEditor(FieldEditor):
     ) -> None:
         super().__init__(field, parent)
         self.columns = tuple(columns)
-        self.table = QTableWidget(0, len(self.columns), self)
-        self._part(self.table)
+        self.table = self._part(QTableWidget(0, len(self.columns), self))
         self.table.setHorizontalHeaderLabels([c.display_name or c.name for c in self.columns])
         for i, c in enumerate(self.columns):
             item = self.table.horizontalHeaderItem(i)

@@ -19,12 +19,9 @@ class LineEditor(FieldEditor):
 
     def __init__(self, field: Field, parent: QWidget | None = None) -> None:
         super().__init__(field, parent)
-        self.line = QLineEdit(self)
-        self._part(self.line)
+        self.line = self._input(QLineEdit(self))
         self.line.setPlaceholderText(field.info[:80] if field.info else "")
         self.line.textEdited.connect(self._emit)
-        self._layout.addWidget(self.line)
-        self.setFocusProxy(self.line)
 
     def _show(self, value: Any) -> None:
         text = value_text(value)
@@ -49,16 +46,15 @@ class TextAreaEditor(FieldEditor):
     ) -> None:
         super().__init__(field, parent)
         self.as_list = as_list
-        self.text_edit = GrowingPlainTextEdit(self, min_lines=lines, max_lines=lines * 3)
-        self._part(self.text_edit)
+        self.text_edit = self._input(
+            GrowingPlainTextEdit(self, min_lines=lines, max_lines=lines * 3)
+        )
         if monospace:
             self.text_edit.setFont(monospace_font())
         self.text_edit.setTabChangesFocus(True)
         if as_list:
             self.text_edit.setPlaceholderText("One value a line")
         self.text_edit.textChanged.connect(self._on_changed)
-        self._layout.addWidget(self.text_edit)
-        self.setFocusProxy(self.text_edit)
 
     def _on_changed(self) -> None:
         self._emit(self.text_edit.toPlainText())
@@ -77,8 +73,7 @@ class SecretEditor(FieldEditor):
 
     def __init__(self, field: Field, parent: QWidget | None = None) -> None:
         super().__init__(field, parent)
-        self.line = QLineEdit(self)
-        self._part(self.line)
+        self.line = self._input(QLineEdit(self), 1)
         self.line.setEchoMode(QLineEdit.EchoMode.Password)
         self.line.textEdited.connect(self._on_edited)
         self.show_button = QToolButton(self)
@@ -91,10 +86,8 @@ class SecretEditor(FieldEditor):
             "Send the name of a Langflow global variable instead of the secret itself"
         )
         self.variable_check.toggled.connect(self._on_variable_toggled)
-        self._layout.addWidget(self.line, 1)
         self._layout.addWidget(self.show_button)
         self._layout.addWidget(self.variable_check)
-        self.setFocusProxy(self.line)
         self._sync_mode()
 
     @property
