@@ -1,8 +1,9 @@
 """Benchmark of the desktop app (issue: the window). Prints figures; not a test.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python tests/bench_ui.py [--only 1,2,3,4] [--quick]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python tests/bench_ui.py [--only 1,2,3,4,5] [--quick]
 
-Every figure drives the real MainWindow on the qasync loop, as `lfdesk` runs it:
+Every figure drives the real app, a `lfdesk.app.Desk` (its window, controllers and
+presenters wired as `lfdesk` wires them), on the qasync loop:
 
 1. cold start, in a fresh process, to the main window shown with the sample flow and the
    code preview painted (median of 5; target < 1.5 s) and its max RSS (target < 200 MB);
@@ -13,9 +14,16 @@ Every figure drives the real MainWindow on the qasync loop, as `lfdesk` runs it:
    the tree filter: the event loop's busy time per keystroke (median and max) and its longest
    single stretch, which is what a key typed meanwhile waits (the issue sets no number; we
    hold the median under 50 ms);
-4. the chat pane fed 2,000 tokens a second for 5 s through RunController (a fake client):
-   a 5 ms heartbeat never late by more than 50 ms (median of 3 runs, the worst printed too),
-   and the final text complete.
+4. the chat pane fed 2,000 tokens a second for 5 s through a real run (RunController and
+   the core's run pipeline, with a stand-in client from the ClientPool): a 5 ms heartbeat
+   never late by more than 50 ms (median of 3 runs, the worst printed too), and the final
+   text complete;
+5. the final Markdown render of a 50 kB answer (headings, paragraphs, lists, fenced code):
+   (a) streamed in as tokens at 2,000 a second through a real run, then ended: the event
+   loop's longest single stretch from the end event to the answer painted, which holds the
+   final render (`MessageView.finish`); (b) the same answer in one piece, a non-stream run
+   (one `set_text(..., final=True)`): the longest stretch from the reply to the answer
+   painted. Target for each: median of 3 runs < 50 ms; the render call itself is printed.
 
 Busy time: a stretch starts with the first event Qt delivers after its dispatcher said
 `aboutToBlock` and ends at the next `aboutToBlock`, i.e. the time the GUI thread worked
@@ -32,13 +40,14 @@ import copy
 import itertools
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -78,17 +87,23 @@ spawned = float(sys.argv[1])
 interp = time.time()
 import asyncio, json, resource
 import lfdesk.cli  # what `python -m lfdesk` imports first
-from lfdesk.app import _application, install_asyncgen_hooks, dispose_loop
+from lfdesk.app import Desk, _application, install_asyncgen_hooks, dispose_loop
 app = _application([])
 import qasync
 from PySide6.QtCore import QAbstractEventDispatcher, QEvent, QObject
-from lfdesk.ui.mainwindow import MainWindow
+from lfdesk.core.history import RunHistory
+from lfdesk.core.profiles import ProfileStore
+from lfdesk.core.secrets import TokenStore
+from lfdesk.core.settings import load_settings
 loop = qasync.QEventLoop(app)
 asyncio.set_event_loop(loop)
 install_asyncgen_hooks(loop)
-window = MainWindow()
+settings, _warning = load_settings()  # as run_app builds it
+desk = Desk(settings=settings, profiles=ProfileStore(), tokens=TokenStore(),
+            history=RunHistory())
+window = desk.window
 window.show()
-window.restore_last()
+desk.documents.restore_last()
 state = {"painted": False, "done": None}
 class PaintSpy(QObject):
     def eventFilter(self, obj, event):
@@ -107,8 +122,8 @@ loop.run_until_complete(asyncio.wait_for(done, 20))
 rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({"total": state["done"] - spawned, "interp": interp - spawned,
                   "rss_mb": rss_kb / 1024, "title": window.windowTitle()}))
-window.shutdown()
-loop.run_until_complete(window.conn.aclose())
+window.close()
+loop.run_until_complete(desk.aclose())
 dispose_loop(loop)
 """
 
@@ -228,15 +243,36 @@ class PaintSpy:
         self._meter.on_next_block(lambda t: fut.done() or fut.set_result(t))
 
 
-def make_window() -> Any:
+def make_window(client_factory: Any = None, tokens: Any = None,
+                profiles: Any = None) -> Any:
+    """A Desk as the app makes one (fresh settings, not persisting; the run history and any
+    file under this run's LFDESK_HOME), its window resized and shown. ``client_factory``
+    stands in for LangflowClient in its ClientPool."""
+    from lfdesk.app import Desk
+    from lfdesk.core.history import RunHistory
     from lfdesk.core.profiles import ProfileStore
+    from lfdesk.core.secrets import TokenStore
     from lfdesk.core.settings import Settings
-    from lfdesk.ui.mainwindow import MainWindow
+    from lfdesk.ui.clientpool import ClientPool
 
-    w = MainWindow(settings=Settings(), profiles=ProfileStore(), persist=False)
-    w.resize(1400, 900)
-    w.show()
-    return w
+    desk = Desk(
+        settings=Settings(),
+        profiles=profiles if profiles is not None else ProfileStore(),
+        tokens=tokens if tokens is not None else TokenStore(MemoryKeyring()),
+        history=RunHistory(),
+        clients=ClientPool(client_factory) if client_factory is not None else None,
+        persist=False,
+    )
+    desk.window.resize(1400, 900)
+    desk.window.show()
+    return desk
+
+
+async def close_desk(desk: Any) -> None:
+    w = desk.window
+    w.close()  # the window's closing signal shuts the desk down
+    await desk.aclose()
+    w.deleteLater()
 
 
 async def idle(seconds: float) -> None:
@@ -263,13 +299,14 @@ async def bench_typing(meter: LoopMeter, keys: int) -> None:
 
     codepreview.CodePreview.render_now = timed_render  # type: ignore[method-assign]
     try:
-        w = make_window()
+        desk = make_window()
     finally:
         codepreview.CodePreview.render_now = original  # type: ignore[method-assign]
+    w = desk.window
     largest = max((DATA / "starter").glob("*.json"), key=lambda p: p.stat().st_size)
-    assert w.open_path(largest), w.banner.text()
+    assert desk.documents.open_path(largest), w.banner.text()
     await idle(0.3)
-    session = w.document
+    session = desk.documents.document
     target = None
     for comp in session.flow.components:
         w.tree.select_component(comp.id)
@@ -322,9 +359,7 @@ async def bench_typing(meter: LoopMeter, keys: int) -> None:
           f"{ms(statistics.median(render_times))}, painting frame "
           f"{ms(statistics.median(paint_frame))} (medians; "
           f"{len(render_times)} renders for {len(text)} keys)")
-    w.shutdown()
-    w.close()
-    w.deleteLater()
+    await close_desk(desk)
 
 
 # --- 3. a 500-component flow ---------------------------------------------------------------------
@@ -354,23 +389,24 @@ async def bench_big_flow(meter: LoopMeter, opens: int) -> None:
     path.write_text(json.dumps(synthetic_flow(500)))
     alt = Path(_HOME) / "echo.flow.json"
     alt.write_text((DATA / "echo_chat.flow.json").read_text())
-    w = make_window()
-    w.open_sample()
+    desk = make_window()
+    w, documents = desk.window, desk.documents
+    documents.open_sample()
     await idle(0.3)
     spy = PaintSpy(w.preview.editor.viewport(), meter)
     times: list[float] = []
     busy: list[float] = []
     for _ in range(opens):
-        assert w.open_path(alt)
+        assert documents.open_path(alt)
         await idle(0.2)
         fut = spy.expect(lambda: "five-hundred" in w.preview.text())
         t0 = time.perf_counter()
-        assert w.open_path(path), w.banner.text()
+        assert documents.open_path(path), w.banner.text()
         end = await asyncio.wait_for(fut, 10)
         times.append(end - t0)
         await idle(0.05)
         busy.append(meter.busy(t0, end))
-    assert len(w.document.flow.components) == 500
+    assert len(documents.document.flow.components) == 500
     med = statistics.median(times)
     print(f"3. open a 500-component flow to the preview painted: median {ms(med)} over {opens} "
           f"(max {ms(max(times))}; busy {ms(statistics.median(busy))}) (target < 500 ms) "
@@ -405,9 +441,7 @@ async def bench_big_flow(meter: LoopMeter, opens: int) -> None:
           f"{w.tree.FILTER_DELAY_MS} ms): busy per key median {ms(med_busy)}, max {ms(worst)}; "
           f"longest single stretch median {ms(med_longest)}, max {ms(max(longest))} "
           f"(target median < 50 ms) {verdict(med_longest < 0.05, 'filter keystroke')}")
-    w.shutdown()
-    w.close()
-    w.deleteLater()
+    await close_desk(desk)
 
 
 # --- 4. the chat pane under a token flood --------------------------------------------------------
@@ -418,69 +452,107 @@ WORDS = ("the ", "quick ", "brown ", "fox ", "jumps ", "over ", "a ", "lazy ", "
          "**bold** ", "`code` ", "Langflow ", "streams ", "tokens", ",\n", "\n\n", "- item ")
 
 
-class StreamingClient:
-    """Stands in for LangflowClient: streams RATE tokens a second for SECONDS, in the
-    chunks a socket read would bring, through `on_event` as the real client does."""
+class BenchClient:
+    """Stands in for LangflowClient (the ClientPool's factory makes it, as
+    ``factory(connection, token, verify=...)``). ``stream`` sends ``tokens`` at ``rate`` a
+    second, in the bursts a socket read would bring, then the end event; ``run`` (a
+    non-stream run) answers ``answer`` in one piece after a short wait. The bench sets what
+    they send; they note when the answer was all out (``end_at``, perf_counter)."""
 
-    sent: list[str] = []  # noqa: RUF012
-    delivered_at: float = 0.0
+    tokens: list[str] = []  # noqa: RUF012
+    rate: float = RATE
+    answer: str = ""
+    delivered_at: float = 0.0  # seconds the last stream took to send its tokens
+    end_at: float = 0.0
+    closed: int = 0
 
     def __init__(self, connection: Any, token: str | None = None, *, verify: Any = True,
                  timeout: Any = None) -> None:
         pass
-
-    async def __aenter__(self) -> StreamingClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        return None
 
     async def probe(self) -> Any:
         from lfdesk.core.api import ServerInfo
 
         return ServerInfo("1.13.0", "Langflow", True)
 
-    async def run_with_stats(self, request: Any, on_event: Callable[[Any], None]) -> Any:
-        from lfdesk.core.api import EndEvent, RunResult, RunStats, TokenEvent
+    async def stream(self, request: Any) -> AsyncIterator[Any]:
+        from lfdesk.core.api import EndEvent, RunResult, TokenEvent
 
-        total = int(RATE * SECONDS)
-        tokens = [WORDS[(i * 7) % len(WORDS)] for i in range(total)]
-        StreamingClient.sent = tokens
+        tokens, rate = BenchClient.tokens, BenchClient.rate
+        total = len(tokens)
         t0 = time.perf_counter()
         n = 0
         while n < total:
-            due = min(total, int((time.perf_counter() - t0) * RATE) + 1)
+            due = min(total, int((time.perf_counter() - t0) * rate) + 1)
             while n < due:
-                on_event(TokenEvent("ai-message-1", tokens[n]))
+                yield TokenEvent("ai-message-1", tokens[n])
                 n += 1
             await asyncio.sleep(0.002)
-        StreamingClient.delivered_at = time.perf_counter() - t0
+        BenchClient.delivered_at = time.perf_counter() - t0
         text = "".join(tokens)
-        result = RunResult(text, [text], None, None, {})
-        on_event(EndEvent(result))
-        return result, RunStats(ttft=0.001, total=time.perf_counter() - t0, usage=None,
-                                tokens=total)
+        BenchClient.end_at = time.perf_counter()
+        yield EndEvent(RunResult(text, [text], None, None, {}))
+
+    async def run(self, request: Any) -> Any:
+        from lfdesk.core.api import RunResult
+
+        await asyncio.sleep(0.1)  # the server works; the run's start is drawn meanwhile
+        text = BenchClient.answer
+        BenchClient.end_at = time.perf_counter()
+        return RunResult(text, [text], None, None, {})
+
+    async def aclose(self) -> None:
+        BenchClient.closed += 1
 
 
-async def bench_chat(meter: LoopMeter, runs: int) -> None:
-    from PySide6.QtCore import Qt, QTimer
-
+async def chat_desk() -> Any:
+    """A Desk on the sample flow with a connection whose clients are BenchClients."""
     from lfdesk.core.profiles import Profile, ProfileStore
     from lfdesk.core.secrets import TokenStore
-    from lfdesk.core.settings import Settings
-    from lfdesk.ui.mainwindow import MainWindow
 
     tokens = TokenStore(MemoryKeyring())
     profiles = ProfileStore()
     profiles.add(Profile("bench", base_url="http://127.0.0.1:9"), replace=True)
     await tokens.aset("bench", "sk-bench")
-    w = MainWindow(settings=Settings(), profiles=profiles, tokens=tokens,
-                   client_factory=StreamingClient, persist=False)
-    w.resize(1400, 900)
-    w.show()
-    w.open_sample()
-    w.reload_profiles(select="bench")
+    desk = make_window(BenchClient, tokens, profiles)
+    desk.documents.open_sample()
+    desk.connection.reload_profiles(select="bench")
     await idle(0.3)
+    return desk
+
+
+async def run_once(desk: Any, text: str) -> Any:
+    """Run the flow with ``text`` as the chat's Run does; the RunRecord once it ended (the
+    chat pane has ended the run by then: it hears the signal first)."""
+    ctrl = desk.run_ctrl
+    ended: asyncio.Future[Any] = asyncio.get_event_loop().create_future()
+
+    def done(record: Any) -> None:
+        if not ended.done():
+            ended.set_result(record)
+
+    signals = (ctrl.finished, ctrl.failed, ctrl.stopped)
+    for signal in signals:
+        signal.connect(done)
+    try:
+        assert desk.runner.run(text), desk.window.chat.transcript_text()[-500:]
+        record = await asyncio.wait_for(ended, 60)
+    finally:
+        for signal in signals:
+            signal.disconnect(done)
+    if record.outcome.status != "ok":
+        print(f"   run {record.outcome.status}: {record.outcome.error}")
+    return record
+
+
+async def bench_chat(meter: LoopMeter, runs: int) -> None:
+    from PySide6.QtCore import Qt, QTimer
+
+    desk = await chat_desk()
+    chat = desk.window.chat
+    total = int(RATE * SECONDS)
+    BenchClient.tokens = [WORDS[(i * 7) % len(WORDS)] for i in range(total)]
+    BenchClient.rate = RATE
     gaps_max: list[float] = []
     for run in range(runs):
         beats: list[float] = []
@@ -488,28 +560,18 @@ async def bench_chat(meter: LoopMeter, runs: int) -> None:
         heart.setTimerType(Qt.TimerType.PreciseTimer)
         heart.setInterval(5)
         heart.timeout.connect(lambda beats=beats: beats.append(time.perf_counter()))
-        finished = asyncio.get_event_loop().create_future()
-
-        def done(_o: object, finished: asyncio.Future[None] = finished) -> None:
-            if not finished.done():
-                finished.set_result(None)
-
-        w.run_ctrl.finished.connect(done)
-        w.run_ctrl.failed.connect(lambda m: print("   run failed:", m))
-        flushes = w.chat.flush_count
+        flushes = chat.flush_count
         heart.start()
         t0 = time.perf_counter()
-        assert w.run(f"flood {run}")
-        await asyncio.wait_for(finished, 30)
+        await run_once(desk, f"flood {run}")
         t_end = time.perf_counter()
         await idle(0.2)
         heart.stop()
-        w.run_ctrl.finished.disconnect(done)
         gaps = [b - a for a, b in itertools.pairwise(beats)]
         worst = max(gaps)
         gaps_max.append(worst - 0.005)
-        view = w.chat.message("ai-message-1")
-        expected = "".join(StreamingClient.sent)
+        view = chat.message("ai-message-1")
+        expected = "".join(BenchClient.tokens)
         complete = view is not None and view.text() == expected
         stretch = meter.longest(t0, t_end + 0.2)
         if os.environ.get("BENCH_DEBUG"):
@@ -517,25 +579,214 @@ async def bench_chat(meter: LoopMeter, runs: int) -> None:
                          reverse=True)[:8]
             print("    longest stretches (ms, at s):",
                   [(round(d * 1e3, 1), round(at, 2)) for d, at in top])
-        print(f"4. run {run + 1}: {len(StreamingClient.sent)} tokens in "
-              f"{StreamingClient.delivered_at:.2f} s "
-              f"({len(StreamingClient.sent) / StreamingClient.delivered_at:.0f}/s), "
-              f"{w.chat.flush_count - flushes} repaint batches; heartbeat max late "
+        sent, took = len(BenchClient.tokens), BenchClient.delivered_at
+        print(f"4. run {run + 1}: {sent} tokens in {took:.2f} s ({sent / took:.0f}/s), "
+              f"{chat.flush_count - flushes} repaint batches; heartbeat max late "
               f"{ms(worst - 0.005)}, p99 {ms(statistics.quantiles(gaps, n=100)[-1] - 0.005)}; "
               f"longest busy stretch {ms(stretch)}; end to done "
-              f"{ms(t_end - t0 - StreamingClient.delivered_at)}; "
+              f"{ms(t_end - t0 - took)}; "
               f"final text {'complete' if complete else 'INCOMPLETE'} ({len(expected)} chars)")
         verdict(complete, "chat text complete")
-        w.new_chat_session()
+        desk.sessions.new_session()
         await idle(0.3)
     med = statistics.median(gaps_max)
     print(f"   chat at {RATE} tokens/s: event loop blocked at most {ms(med)} (median of runs; "
           f"worst {ms(max(gaps_max))}) (target < 50 ms) {verdict(med < 0.05, 'chat flood')}")
-    w.shutdown()
-    await w.run_ctrl.aclose()
-    await w.conn.aclose()
-    w.close()
-    w.deleteLater()
+    await close_desk(desk)
+
+
+# --- 5. the final Markdown render of a long answer -------------------------------------------------
+
+ANSWER_SIZE = 50_000
+_VOCAB = (
+    "flow", "component", "tweak", "request", "session", "token", "stream", "server",
+    "endpoint", "output", "input", "model", "temperature", "prompt", "vector", "store",
+    "retriever", "embedding", "chunk", "answer", "message", "agent", "tool", "memory",
+    "history", "chain", "parser", "splitter", "loader", "batch", "cache", "latency",
+    "response", "header", "payload", "the", "a", "of", "to", "and", "in", "for", "with",
+    "that", "this", "is", "are", "be", "can", "when", "each", "every", "then", "only", "also",
+)
+_TOPICS = ("OpenAI model", "vector store", "prompt template", "chat memory", "text splitter",
+           "retriever", "agent", "web search tool", "file loader", "output parser")
+
+
+def markdown_answer(size: int = ANSWER_SIZE) -> str:
+    """A long, plausible chat answer in Markdown (the same every time): sections with a
+    heading, paragraphs with inline code, emphasis and links, bullet and numbered lists,
+    fenced code blocks and a quote, until it is ``size`` characters or a little more."""
+    import random
+
+    rng = random.Random(5)
+
+    def sentence() -> str:
+        words = [rng.choice(_VOCAB) for _ in range(rng.randint(8, 18))]
+        i = rng.randrange(len(words))
+        words[i] = rng.choice((f"`{words[i]}`", f"**{words[i]}**", f"*{words[i]}*", words[i]))
+        if rng.random() < 0.15:
+            words.append(f"([docs](https://docs.langflow.org/{rng.choice(_VOCAB)}))")
+        return " ".join(words).capitalize() + "."
+
+    def paragraph() -> str:
+        return " ".join(sentence() for _ in range(rng.randint(3, 6)))
+
+    def code(i: int) -> str:
+        comp = f"{rng.choice(_TOPICS).title().replace(' ', '')}-{i:03d}"
+        return (
+            "```python\n"
+            f"def run_step_{i}(client, flow_id: str, message: str) -> dict:\n"
+            f'    """Step {i}: send the message with the {comp} tweaked."""\n'
+            "    payload = {\n"
+            '        "input_value": message,\n'
+            '        "output_type": "chat",\n'
+            f'        "tweaks": {{"{comp}": {{"temperature": 0.{i % 10}, "max_tokens": '
+            f"{256 * (1 + i % 4)}}}}},\n"
+            "    }\n"
+            '    response = client.post(f"/api/v1/run/{flow_id}", json=payload, timeout=60)\n'
+            "    response.raise_for_status()\n"
+            "    for output in response.json()[\"outputs\"]:\n"
+            "        if output.get(\"results\"):\n"
+            "            return output[\"results\"]\n"
+            "    return {}\n"
+            "```"
+        )
+
+    parts: list[str] = [f"# How to tune the flow\n\n{paragraph()}"]
+    i = 0
+    while sum(len(p) + 2 for p in parts) < size:
+        i += 1
+        topic = _TOPICS[i % len(_TOPICS)]
+        parts.append(f"## {i}. The {topic}")
+        parts.append(paragraph())
+        parts.append("\n".join(f"- **{rng.choice(_VOCAB)}**: {sentence()}"
+                               for _ in range(rng.randint(3, 5))))
+        parts.append(paragraph())
+        if i % 2:
+            parts.append(code(i))
+        else:
+            parts.append("\n".join(f"{k}. {sentence()}" for k in range(1, rng.randint(4, 6))))
+        if i % 3 == 0:
+            parts.append(f"> **Note:** {sentence()}")
+        parts.append(paragraph())
+    return "\n\n".join(parts) + "\n"
+
+
+def tokenize(text: str) -> list[str]:
+    """Word-sized tokens, each with the whitespace before it (a model's tokens, roughly)."""
+    tokens = re.findall(r"\s*\S{1,8}|\s+", text)
+    assert "".join(tokens) == text
+    return tokens
+
+
+class RenderClock:
+    """Times MessageView.finish and MessageView.set_text for long texts (the final render
+    calls) while it is installed."""
+
+    def __init__(self, min_chars: int = 10_000) -> None:
+        from lfdesk.ui.messageview import MessageView
+
+        self.calls: list[tuple[str, float, float]] = []  # (what, start, seconds)
+        self._cls = MessageView
+        self._saved = (MessageView.finish, MessageView.set_text)
+        finish, set_text = self._saved
+        clock = self
+
+        def timed_finish(view: Any) -> None:
+            t = time.perf_counter()
+            finish(view)
+            if len(view.text()) >= min_chars:
+                clock.calls.append(("finish", t, time.perf_counter() - t))
+
+        def timed_set_text(view: Any, text: str, *, final: bool = True) -> None:
+            t = time.perf_counter()
+            set_text(view, text, final=final)
+            if len(text) >= min_chars:
+                clock.calls.append(("set_text", t, time.perf_counter() - t))
+
+        MessageView.finish = timed_finish  # type: ignore[method-assign,assignment]
+        MessageView.set_text = timed_set_text  # type: ignore[method-assign,assignment]
+
+    def remove(self) -> None:
+        self._cls.finish, self._cls.set_text = self._saved  # type: ignore[method-assign]
+
+
+def rendered_ok(view: Any, answer: str) -> bool:
+    """The whole answer, complete and rendered as Markdown: no fence or heading mark left
+    as text, code blocks formatted as such."""
+    from PySide6.QtGui import QTextFormat
+
+    if view is None or not view.complete or view.text() != answer:
+        return False
+    doc = view.body.document()
+    plain = doc.toPlainText()
+    if "```" in plain or "\n## " in plain:
+        return False
+    block, code_blocks = doc.begin(), 0
+    while block.isValid():
+        if block.blockFormat().hasProperty(QTextFormat.Property.BlockCodeFence):
+            code_blocks += 1
+        block = block.next()
+    return code_blocks > 0
+
+
+async def bench_markdown(meter: LoopMeter, runs: int) -> None:
+    answer = markdown_answer()
+    tokens = tokenize(answer)
+    desk = await chat_desk()
+    chat = desk.window.chat
+    clock = RenderClock()
+    debug = os.environ.get("BENCH_DEBUG")
+    results: dict[str, list[tuple[float, float]]] = {"a": [], "b": []}  # (block, render)
+    try:
+        for mode in ("a", "b"):
+            stream = mode == "a"
+            desk.window.preview.set_stream(stream)
+            assert desk.documents.document.stream is stream
+            BenchClient.tokens, BenchClient.rate, BenchClient.answer = tokens, RATE, answer
+            for run in range(runs):
+                clock.calls.clear()
+                t0 = time.perf_counter()
+                await run_once(desk, f"long answer {mode}{run}")
+                t_done = time.perf_counter()
+                await idle(0.4)  # the answer laid out and painted; the history written
+                t1 = t_done + 0.4
+                t_end = BenchClient.end_at
+                view = chat.message("ai-message-1" if stream else "end")
+                ok = rendered_ok(view, answer)
+                verdict(ok, f"long answer rendered ({mode})")
+                # Every stretch from the one that took the end of the answer to the answer
+                # painted, whole (not cut at t_end): what a key pressed then would wait.
+                after = [(a, b) for a, b in meter.stretches if b > t_end and a < t1]
+                block = max((b - a for a, b in after), default=0.0)
+                busy = sum(min(b, t1) - a for a, b in after)
+                render = max((d for _w, _t, d in clock.calls), default=0.0)
+                what = ", ".join(f"{w} {ms(d)}" for w, _t, d in clock.calls) or "none"
+                streaming = meter.longest(t0, t_end) if stream else 0.0
+                results[mode].append((block, render))
+                label = ("streamed, then ended" if stream else "in one piece (non-stream)")
+                print(f"5{mode}. run {run + 1}: {len(answer)} chars {label}"
+                      + (f" ({len(tokens)} tokens in {BenchClient.delivered_at:.2f} s; "
+                         f"longest stretch while streaming {ms(streaming)})" if stream else "")
+                      + f": longest stretch from the end to painted {ms(block)} (busy "
+                      f"{ms(busy)} in {len(after)} stretches); final render calls: {what}; "
+                      f"{'rendered' if ok else 'NOT RENDERED'}")
+                if debug:
+                    top = sorted(((b - a, a - t_end) for a, b in after), reverse=True)[:6]
+                    print("    longest stretches (ms, at ms after the end):",
+                          [(round(d * 1e3, 1), round(at * 1e3, 1)) for d, at in top])
+                desk.sessions.new_session()
+                await idle(0.3)
+    finally:
+        clock.remove()
+    kb = len(answer.encode()) / 1000
+    for mode, label in (("a", "streamed"), ("b", "in one piece")):
+        blocks = [b for b, _r in results[mode]]
+        renders = [r for _b, r in results[mode]]
+        med = statistics.median(blocks)
+        print(f"   5{mode}. final Markdown render of a {kb:.0f} kB answer, {label}: longest "
+              f"stretch median {ms(med)} (runs {', '.join(ms(b) for b in blocks)}; the render "
+              f"call median {ms(statistics.median(renders))}) (target < 50 ms) "
+              f"{verdict(med < 0.05, f'final Markdown render ({label})')}")
+    await close_desk(desk)
 
 
 # --- main -------------------------------------------------------------------------------------------
@@ -543,7 +794,7 @@ async def bench_chat(meter: LoopMeter, runs: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="1,2,3,4", help="which figures, e.g. 2,3")
+    parser.add_argument("--only", default="1,2,3,4,5", help="which figures, e.g. 2,3")
     parser.add_argument("--quick", action="store_true", help="fewer runs")
     args = parser.parse_args()
     only = {int(x) for x in args.only.split(",") if x.strip()}
@@ -551,7 +802,7 @@ def main() -> int:
           f"load {os.getloadavg()[0]:.2f})")
     if 1 in only:
         bench_cold_start(3 if args.quick else 5)
-    if only & {2, 3, 4}:
+    if only & {2, 3, 4, 5}:
         from lfdesk.app import _application, dispose_loop, install_asyncgen_hooks
 
         app = _application(sys.argv[:1])
@@ -573,6 +824,8 @@ def main() -> int:
                 await bench_big_flow(meter, 3 if args.quick else 5)
             if 4 in only:
                 await bench_chat(meter, 1 if args.quick else 3)
+            if 5 in only:
+                await bench_markdown(meter, 1 if args.quick else 3)
 
         try:
             loop.run_until_complete(body())
