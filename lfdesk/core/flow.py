@@ -14,6 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from lfdesk.core.jsontext import error_position
 from lfdesk.core.tables import TableColumn, table_schema
 
 
@@ -395,9 +396,7 @@ def parse_flow_bytes(raw: bytes | str, source: str = "flow") -> Flow:
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise FlowError(
-            f"{source}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-        ) from exc
+        raise FlowError(f"{source}: not valid JSON at {error_position(exc)}: {exc.msg}") from exc
     return parse_flow(data, source=source)
 
 

@@ -16,6 +16,7 @@ from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from lfdesk.core import paths
+from lfdesk.core.jsontext import error_position
 from lfdesk.core.request import Connection
 
 log = logging.getLogger(__name__)
@@ -241,8 +242,8 @@ def _read(path: Path) -> dict[str, Profile]:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise ProfileError(
-            f"Cannot read profiles from {path}: invalid JSON at line {exc.lineno}, "
-            f"column {exc.colno} ({exc.msg}). {keep}"
+            f"Cannot read profiles from {path}: invalid JSON at {error_position(exc)} "
+            f"({exc.msg}). {keep}"
         ) from None
     if not isinstance(data, dict) or "version" not in data or "profiles" not in data:
         raise ProfileError(

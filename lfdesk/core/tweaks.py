@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from lfdesk.core.flow import Component, Field, FieldKind, Flow
+from lfdesk.core.jsontext import error_position
 from lfdesk.core.paths import write_text_atomic
 
 _TEXT_KINDS = frozenset(
@@ -224,7 +225,7 @@ def _json_value(field: Field, raw: Any) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise TweakError(
-            f"{field.name}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+            f"{field.name}: invalid JSON at {error_position(exc)}: {exc.msg}"
         ) from None
 
 
