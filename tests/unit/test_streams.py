@@ -27,6 +27,7 @@ from lfdesk.core.api import (
     Usage,
     to_event,
 )
+from lfdesk.core.api.streams import LegacyStreamParser
 
 NDJSON = (CAPTURES / "echo_run_stream.ndjson").read_bytes()
 SSE = (CAPTURES / "echo_v2_stream.sse").read_bytes()
@@ -470,3 +471,25 @@ def test_parse_speed_of_recorded_stream() -> None:
     assert n == 13 * 200
     # >= 50 MB/s is the target (tests/bench_streams.py); a loose bound here for busy CI.
     assert len(data) / elapsed > 10e6
+
+
+def test_legacy_stream_is_one_message_until_close() -> None:
+    """Its chunks become the tokens of one message; ``close`` ends it, even mid-chunk."""
+    sse = (
+        b'event: message\ndata: {"chunk": "Hel"}\n\n'
+        b'event: message\ndata: {"chunk": "lo"}\n\n'
+        b'event: close\ndata: {"message": "Stream closed"}\n\n'
+        b'event: message\ndata: {"chunk": "after"}\n\n'
+    )
+    p = LegacyStreamParser("legacy-stream:m")
+    events = p.feed(sse[:30])
+    assert not p.closed
+    events += p.feed(sse[30:]) + p.close()
+    assert events == [TokenEvent("legacy-stream:m", "Hel"), TokenEvent("legacy-stream:m", "lo")]
+    assert p.closed and p.text == "Hello"
+
+
+def test_legacy_stream_without_close_is_not_closed() -> None:
+    p = LegacyStreamParser("m")
+    events = p.feed(b'event: message\ndata: {"chunk": "a"}\n\n') + p.close()
+    assert events == [TokenEvent("m", "a")] and not p.closed and p.text == "a"

@@ -40,12 +40,10 @@ from lfdesk.core.api.events import (
     EndEvent,
     ErrorEvent,
     MessageEvent,
-    OtherEvent,
     RunResult,
     StreamEvent,
-    TokenEvent,
 )
-from lfdesk.core.api.streams import NdjsonParser, SseParser
+from lfdesk.core.api.streams import LegacyStreamParser, NdjsonParser, SseParser
 from lfdesk.core.api.transport import Timeouts, ssl_verify, transport_error
 from lfdesk.core.flow import Flow, parse_flow
 from lfdesk.core.redact import show_url
@@ -284,8 +282,8 @@ class LangflowClient:
         return ServerInfo(version=version, package=package, ok=health_ok or version is not None)
 
     async def _probe_json(self, url: str, what: str) -> Any:
-        """The JSON at ``url`` (asked without auth), or None when the server answers but not
-        with JSON; raises when no server answers (``TRANSPORT_ERRORS``)."""
+        """The JSON at ``url`` (asked without auth), or None when the server answers with an
+        error or not with JSON; raises when no server answers (``TRANSPORT_ERRORS``)."""
         try:
             return (await self._send("GET", url, auth=False)).json()
         except TRANSPORT_ERRORS:
@@ -496,7 +494,7 @@ class LangflowClient:
     async def _legacy_from_reply(
         self, reply: Any, flow_ref: str | None
     ) -> AsyncGenerator[StreamEvent, None]:
-        """Follow a legacy reply's ``stream_url`` (SSE) and turn its chunks into tokens."""
+        """Follow a legacy reply's ``stream_url``: its chunks are the tokens of one message."""
         if not isinstance(reply, dict):
             raise HTTPStatusError("The run reply is not a JSON object", status_code=200)
         result = RunResult.from_v1(reply)
@@ -524,17 +522,15 @@ class LangflowClient:
             "GET", url, headers=headers, timeout=self._stream_timeout()
         )
         resp = await self._open(http_req)
-        parts: list[str] = []
-        closed = False
+        parser = LegacyStreamParser(msg_id)
         chunks: AsyncGenerator[bytes, None] | None = None
         try:
             if resp.status_code >= 300:
                 await self._read_all(resp)
                 raise self._status_error(resp, flow_ref)
-            parser = SseParser()
             chunks = _byte_chunks(resp)
             eof = False
-            while not closed and not eof:
+            while not parser.closed and not eof:
                 try:
                     events = parser.feed(await anext(chunks))
                 except StopAsyncIteration:
@@ -542,24 +538,16 @@ class LangflowClient:
                 except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
                     raise self._transport_error(exc, url, streaming=True) from None
                 for ev in events:
-                    if isinstance(ev, TokenEvent):
-                        parts.append(ev.chunk)
-                        yield TokenEvent(msg_id, ev.chunk)
-                    elif isinstance(ev, ErrorEvent):
-                        yield ev
+                    yield ev
+                    if isinstance(ev, ErrorEvent):
                         raise StreamError(ev.message, raw=ev.raw)
-                    elif isinstance(ev, OtherEvent) and ev.name == "close":
-                        closed = True
-                        break
-                    else:
-                        yield ev
         finally:
             if chunks is not None:
                 await chunks.aclose()
             await resp.aclose()
-        if not closed:
+        if not parser.closed:
             raise StreamCutError("The legacy stream ended before its close event")
-        text = "".join(parts)
+        text = parser.text
         yield MessageEvent(
             id=msg_id,
             sender=start.sender,

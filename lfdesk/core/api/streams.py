@@ -29,7 +29,7 @@ from lfdesk.core.api.events import (
     error_text,
 )
 
-__all__ = ["NdjsonParser", "SseParser", "StreamParser", "to_event"]
+__all__ = ["LegacyStreamParser", "NdjsonParser", "SseParser", "StreamParser", "to_event"]
 
 _BOM = b"\xef\xbb\xbf"
 # The C scanner behind json.loads, called directly: json.loads spends most of its time on
@@ -330,6 +330,42 @@ class SseParser:
             return [self._dispatch()]
         except StreamProtocolError as exc:
             raise StreamCutError(f"The stream ended inside an event: {exc.excerpt}") from None
+
+
+class LegacyStreamParser(SseParser):
+    """A legacy build stream (``event: message`` + ``data: {"chunk": ...}``) as the tokens of
+    one message, ``message_id``; ``text`` is what they spelled. A ``close`` event ends the
+    stream: ``closed`` is then True, and nothing after it is handed out."""
+
+    def __init__(self, message_id: str) -> None:
+        super().__init__()
+        self.message_id = message_id
+        self.closed = False
+        self._chunks: list[str] = []
+
+    @property
+    def text(self) -> str:
+        return "".join(self._chunks)
+
+    def feed(self, data: bytes) -> list[StreamEvent]:
+        return self._relabel(super().feed(data))
+
+    def close(self) -> list[StreamEvent]:
+        return self._relabel(super().close())
+
+    def _relabel(self, events: list[StreamEvent]) -> list[StreamEvent]:
+        out: list[StreamEvent] = []
+        for ev in events:
+            if self.closed:
+                break
+            if isinstance(ev, TokenEvent):
+                self._chunks.append(ev.chunk)
+                out.append(TokenEvent(self.message_id, ev.chunk))
+            elif isinstance(ev, OtherEvent) and ev.name == "close":
+                self.closed = True
+            else:
+                out.append(ev)
+        return out
 
 
 StreamParser = NdjsonParser | SseParser
