@@ -10,20 +10,19 @@ from typing import Any
 from PySide6.QtCore import QSignalBlocker
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QHeaderView,
     QPlainTextEdit,
     QTableWidget,
     QTableWidgetItem,
     QTextEdit,
     QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from lfdesk.core.flow import Field
 from lfdesk.ui import theme
 from lfdesk.ui.editors_base import FieldEditor, GrowingPlainTextEdit, monospace_font, value_text
+from lfdesk.ui.widgets import hbox, vbox
 
 
 def json_error(text: str) -> tuple[int, int, str] | None:
@@ -99,9 +98,7 @@ class JsonEditor(FieldEditor):
         self.text_edit.textChanged.connect(self._on_text)
         self.table: QTableWidget | None = None
         self.table_button: QToolButton | None = None
-        column = QVBoxLayout()
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
+        column = vbox(spacing=2)
         if key_value and not read_only:
             self.table = QTableWidget(0, 2, self)
             self.table.setHorizontalHeaderLabels(["Key", "Value"])
@@ -110,8 +107,6 @@ class JsonEditor(FieldEditor):
             self.table.setFixedHeight(140)
             self.table.itemChanged.connect(self._on_table)
             self.table.setVisible(False)
-            bar = QHBoxLayout()
-            bar.setContentsMargins(0, 0, 0, 0)
             self.table_button = QToolButton(self)
             self.table_button.setText("Key/value table")
             self.table_button.setCheckable(True)
@@ -122,8 +117,7 @@ class JsonEditor(FieldEditor):
             add.clicked.connect(self._add_row)
             self.add_button = add
             add.setVisible(False)
-            bar.addWidget(self.table_button)
-            bar.addWidget(add)
+            bar = hbox(self.table_button, add)
             bar.addStretch(1)
             column.addLayout(bar)
         column.addWidget(self.text_edit)

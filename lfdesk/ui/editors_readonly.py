@@ -5,18 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QPlainTextEdit,
-    QSizePolicy,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSizePolicy, QToolButton, QWidget
 
 from lfdesk.core.flow import Field, FieldKind
 from lfdesk.ui.editors_base import FieldEditor, monospace_font, value_text
+from lfdesk.ui.widgets import hbox, vbox
 
 
 class ReadOnlyEditor(FieldEditor):
@@ -30,16 +23,9 @@ class ReadOnlyEditor(FieldEditor):
         self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.toggle: QToolButton | None = None
         self.viewer: QPlainTextEdit | None = None
-        column = QVBoxLayout()
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
-        top = QHBoxLayout()
-        top.setContentsMargins(0, 0, 0, 0)
-        top.addWidget(self.summary, 1)
-        column.addLayout(top)
-        self._layout.addLayout(column)
-        self._column = column
-        self._top = top
+        self._top = hbox((self.summary, 1))
+        self._column = vbox(self._top, spacing=2)
+        self._layout.addLayout(self._column)
 
     def _ensure_viewer(self) -> None:
         if self.viewer is not None:

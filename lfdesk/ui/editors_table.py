@@ -8,12 +8,10 @@ from typing import Any
 from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QHeaderView,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -21,6 +19,7 @@ from lfdesk.core.flow import Field
 from lfdesk.core.tables import TableColumn
 from lfdesk.ui.editors_base import FieldEditor, value_text
 from lfdesk.ui.editors_json import cell_value, loads_or_none
+from lfdesk.ui.widgets import hbox, vbox
 
 
 class TableEditor(FieldEditor):
@@ -46,16 +45,9 @@ class TableEditor(FieldEditor):
         add.clicked.connect(self.add_row)
         remove = QPushButton("Remove row", self)
         remove.clicked.connect(self.remove_row)
-        bar = QHBoxLayout()
-        bar.addWidget(add)
-        bar.addWidget(remove)
+        bar = hbox(add, remove)
         bar.addStretch(1)
-        column = QVBoxLayout()
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
-        column.addWidget(self.table)
-        column.addLayout(bar)
-        self._layout.addLayout(column)
+        self._layout.addLayout(vbox(self.table, bar, spacing=2))
 
     def rows(self) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
