@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -42,7 +42,6 @@ from lfdesk.ui.editors import monospace_font
 from lfdesk.ui.icons import status_icon
 from lfdesk.ui.widgets import column_title, flat_view, hbox, vbox
 
-COLUMNS = ("When", "Flow", "Input", "Time")
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 SEARCH_DELAY_MS = 200
 EXCERPT = 80
@@ -80,6 +79,8 @@ def excerpt(text: str | None, limit: int = EXCERPT) -> str:
 class HistoryModel(QAbstractTableModel):
     """The runs shown, newest first: one row each, ``ENTRY_ROLE`` gives the HistoryEntry."""
 
+    COLUMNS: ClassVar[tuple[str, ...]] = ("When", "Flow", "Input", "Time")
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._entries: list[HistoryEntry] = []
@@ -88,12 +89,12 @@ class HistoryModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._entries)
 
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
+        return 0 if parent.isValid() else len(self.COLUMNS)
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        return column_title(COLUMNS, section, orientation, role)
+        return column_title(self.COLUMNS, section, orientation, role)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._entries):
