@@ -21,8 +21,8 @@ from lfdesk.core.flow import Field
 from lfdesk.core.tweaks import GlobalVariable
 from lfdesk.ui import theme
 
-# Mixins name their Qt base for the type checker only: a class with two Qt bases crashes
-# shiboken, so at run time they derive from object and meet the Qt class in the subclass.
+# Mixins name their Qt base for the type checker only: at run time they derive from object
+# and meet the Qt class in the subclass (a Python class with two Qt bases can crash shiboken).
 if TYPE_CHECKING:
     _Widget = QWidget
 else:
