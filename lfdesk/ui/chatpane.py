@@ -91,6 +91,7 @@ class ChatPane(QWidget):
         super().__init__(parent)
         self._views: dict[str, MessageView] = {}  # "run:key" -> view
         self._order: list[MessageView] = []
+        self._rows: list[QWidget] = []  # one row widget per message, in order
         self._pending: dict[str, list[str]] = {}  # "run:key" -> appends not yet shown
         self._raw_pending: list[str] = []
         self._raw_lines: deque[str] = deque(maxlen=RAW_LOG_LINES)
@@ -355,19 +356,23 @@ class ChatPane(QWidget):
             self.transcript.verticalScrollBar().setValue(maximum)
 
     def _add_view(self, key: str, role: str, who: str) -> MessageView:
-        view = MessageView(role, who, key.partition(":")[2], self._column)
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
+        # Each message sits in a row widget of its own, so clearing deletes widgets, never
+        # layout items taken out by hand (whose Python wrappers could outlive them).
+        row = QWidget(self._column)
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        view = MessageView(role, who, key.partition(":")[2], row)
         if role == "user":
-            row.addStretch(1)
-            row.addWidget(view)
+            line.addStretch(1)
+            line.addWidget(view)
         else:
-            row.addWidget(view, 1)
-        self._column_layout.insertLayout(self._column_layout.count() - 1, row)
+            line.addWidget(view, 1)
+        self._column_layout.insertWidget(self._column_layout.count() - 1, row)
         self.empty_label.hide()
         view.apply_palette()
         self._views[key] = view
         self._order.append(view)
+        self._rows.append(row)
         return view
 
     def _fit_user_view(self, view: MessageView) -> None:
@@ -403,16 +408,12 @@ class ChatPane(QWidget):
     def clear(self) -> None:
         """Empty the conversation (a new chat session)."""
         self.flush()
-        for view in self._order:
-            view.hide()
-            view.deleteLater()
-        # Keep the empty-state label (first) and the stretch (last); drop the message rows.
-        while self._column_layout.count() > 2:
-            item = self._column_layout.takeAt(1)
-            row = item.layout() if item is not None else None
-            if row is not None:
-                row.deleteLater()
+        for row in self._rows:
+            self._column_layout.removeWidget(row)
+            row.hide()
+            row.deleteLater()
         self.empty_label.show()
+        self._rows.clear()
         self._views.clear()
         self._order.clear()
         self._pending.clear()

@@ -65,7 +65,12 @@ class _Body(QTextBrowser):
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
-        self.document().setTextWidth(self.viewport().width())
+        # Only a new width needs a new layout: the height changes after every render (the
+        # body grows with its text), and laying the whole answer out again each time made
+        # a long streamed answer cost more with every paragraph.
+        width = self.viewport().width()
+        if width != self.document().textWidth():
+            self.document().setTextWidth(width)
         self._fit()
 
     def wheelEvent(self, event: Any) -> None:
