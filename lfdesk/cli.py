@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
+from lfdesk.core.terminal import escape
+
 if TYPE_CHECKING:
     from lfdesk.core.flow import Component, Field, Flow
     from lfdesk.core.profiles import Profile
@@ -46,6 +48,17 @@ class CliError(Exception):
 
 def _fail(message: str, code: int = EXIT_FAIL) -> NoReturn:
     raise CliError(message, code)
+
+
+def _json_text(value: Any) -> str:
+    """``value`` as indented JSON with its text as it is (exact, never terminal-escaped); a
+    lone surrogate (JSON allows ``"\\ud800"``, UTF-8 cannot hold one) stays a JSON escape."""
+    text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(value, indent=2, default=str)
+    return text
 
 
 # --- argument parsing ---------------------------------------------------------------------
@@ -196,7 +209,7 @@ def _field_value_for_display(f: Field) -> Any:
 
 def _short(value: Any, width: int = 40) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    text = text.replace("\n", "⏎")
+    text = escape(text.replace("\n", "⏎"))
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -234,12 +247,13 @@ def cmd_components(args: argparse.Namespace) -> int:
                 for c in flow.components
             ],
         }
-        print(json.dumps(out, indent=2, ensure_ascii=False, default=str))
+        print(_json_text(out))
         return 0
     ref = f"endpoint {flow.endpoint_name}, " if flow.endpoint_name else ""
-    print(f"{flow.name}  ({ref}id {flow.id or '-'})")
+    print(escape(f"{flow.name}  ({ref}id {flow.id or '-'})"))
     for c in flow.components:
-        print(f"\n{c.id}  {c.display_name}  [{c.type}]")
+        print()
+        print(escape(f"{c.id}  {c.display_name}  [{c.type}]"))
         fields = _visible_fields(c, args)
         if not fields:
             print("  (no fields in this view)")
@@ -248,7 +262,7 @@ def cmd_components(args: argparse.Namespace) -> int:
                 f"no: {f.reason}"
             )
             value = _short(_field_value_for_display(f))
-            print(f"  {f.name:<26} {f.kind.value:<12} {value:<42} {status}")
+            print(escape(f"  {f.name:<26} {f.kind.value:<12} {value:<42} {status}"))
     return 0
 
 
@@ -374,7 +388,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
                 print("no profiles; add one with: lfdesk profile add NAME --url BASE_URL")
             for p in profiles:
                 extra = f" (DataStax {p.datastax_id})" if p.kind == "datastax" else ""
-                print(f"{p.name}\t{p.base_url}{extra}")
+                print(f"{escape(p.name)}\t{escape(p.base_url + extra)}")
         elif args.action == "remove":
             store.remove(args.name)
             _delete_token_quietly(args.name)
@@ -466,7 +480,7 @@ def cmd_flows(args: argparse.Namespace) -> int:
     flows = _run_async(go())
     if args.json:
         print(
-            json.dumps(
+            _json_text(
                 [
                     {
                         "id": f.id,
@@ -477,16 +491,14 @@ def cmd_flows(args: argparse.Namespace) -> int:
                         "updated_at": f.updated_at,
                     }
                     for f in flows
-                ],
-                indent=2,
-                ensure_ascii=False,
+                ]
             )
         )
         return 0
     if not flows:
         print("no flows on this server")
     for f in flows:
-        print(f"{f.id}\t{f.endpoint_name or '-'}\t{f.name}")
+        print("\t".join(escape(x) for x in (f.id, f.endpoint_name or "-", f.name)))
     return 0
 
 
@@ -528,10 +540,10 @@ def cmd_pull(args: argparse.Namespace) -> int:
     from lfdesk.core.paths import write_text_atomic
 
     try:
-        write_text_atomic(out, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        write_text_atomic(out, _json_text(data) + "\n")
     except OSError as exc:
         _fail(f"{out}: cannot write ({exc.strerror or exc})")
-    print(f"saved {flow.name} ({len(flow.components)} components) to {out}")
+    print(escape(f"saved {flow.name} ({len(flow.components)} components) to {out}"))
     return 0
 
 
@@ -552,7 +564,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             return
         piece = printer.text_of(changes)
         if piece:
-            sys.stdout.write(piece)
+            sys.stdout.write(escape(piece, multiline=True))
             sys.stdout.flush()
 
     async def go() -> int:
@@ -591,9 +603,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                 raise
             if args.json:
                 raw = outcome.result.raw if outcome.result is not None else None
-                print(json.dumps(raw, indent=2, ensure_ascii=False))
+                print(_json_text(raw))
             elif not args.stream:
-                print(outcome.answer)
+                print(escape(outcome.answer, multiline=True))
             else:
                 sys.stdout.write("\n")
             print("-- " + format_stats(outcome.stats, sep=", "), file=sys.stderr)
@@ -644,7 +656,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except CliError as exc:
-        print(f"lfdesk: {exc}", file=sys.stderr)
+        print(f"lfdesk: {escape(str(exc))}", file=sys.stderr)
         return exc.code
     except BrokenPipeError:
         return 0
