@@ -50,6 +50,12 @@ def _fail(message: str, code: int = EXIT_FAIL) -> NoReturn:
     raise CliError(message, code)
 
 
+def _warn(lines: Sequence[str]) -> None:
+    """Warnings that do not stop the command (one line each, on stderr)."""
+    for line in lines:
+        print(f"lfdesk: warning: {line}", file=sys.stderr)
+
+
 def _json_text(value: Any) -> str:
     """``value`` as indented JSON with its text as it is (exact, never terminal-escaped); a
     lone surrogate (JSON allows ``"\\ud800"``, UTF-8 cannot hold one) stays a JSON escape."""
@@ -182,7 +188,9 @@ def _apply_tweaks(flow: Flow, tweaks_file: str | None, tweak_args: Sequence[str]
     if tweaks_file:
         try:
             tweaks.load(load_preset(tweaks_file))
-        except (PresetError, TweakError) as exc:
+        except PresetError as exc:
+            _fail(str(exc))  # it names the file already
+        except TweakError as exc:
             _fail(f"{tweaks_file}: {exc}")
     for item in tweak_args:
         key, sep, value = item.partition("=")
@@ -277,10 +285,13 @@ def cmd_langs(args: argparse.Namespace) -> int:
 def _profile(name: str) -> Profile:
     from lfdesk.core.profiles import ProfileError, ProfileStore
 
+    store = ProfileStore()
     try:
-        return ProfileStore().get(name)
+        return store.get(name)
     except ProfileError as exc:
         _fail(str(exc))
+    finally:
+        _warn(store.warnings)
 
 
 def _connection_of(profile: Profile | None, url: str | None) -> Connection:
@@ -395,6 +406,8 @@ def cmd_profile(args: argparse.Namespace) -> int:
             print(f"removed profile {args.name}")
     except ProfileError as exc:
         _fail(str(exc))
+    finally:
+        _warn(store.warnings)
     return 0
 
 

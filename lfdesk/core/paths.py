@@ -181,8 +181,8 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 
 def lock_path(path: Path) -> Path:
-    """The lock file of ``path``: ``<name>.lock`` beside it (left in place: removing a lock
-    file another process waits on would let a third one in)."""
+    """The lock file of ``path``: ``<name>.lock`` beside it, there while the lock is held
+    (on Windows, where an open file cannot be removed, it stays)."""
     return path.with_name(path.name + ".lock")
 
 
@@ -195,21 +195,43 @@ def locked(path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     unlocked, with a warning in the log, rather than refused."""
     lock = lock_path(path)
     private_dir(lock.parent)
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT, FILE_MODE)
-    try:
-        held = _acquire(fd, lock, timeout)
+    deadline = time.monotonic() + timeout
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, FILE_MODE)
         try:
-            yield
-        finally:
-            if held:
-                with contextlib.suppress(OSError):
-                    _unlock(fd)
+            held = _acquire(fd, lock, deadline, timeout)
+            if not held or not _POSIX or _is_file(fd, lock):
+                break
+            # The holder we waited for removed this lock file as it let go: a newcomer may
+            # already hold a new one, so take that one instead.
+            _unlock(fd)
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)
+    try:
+        yield
     finally:
+        if held and _POSIX:
+            with contextlib.suppress(OSError):
+                os.unlink(lock)  # still held: whoever waits on it sees it went, and retries
+        if held:
+            with contextlib.suppress(OSError):
+                _unlock(fd)
         os.close(fd)
 
 
-def _acquire(fd: int, lock: Path, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
+def _is_file(fd: int, path: Path) -> bool:
+    """Whether the open file ``fd`` is still the one named ``path``."""
+    try:
+        named = os.stat(path)
+    except FileNotFoundError:
+        return False
+    opened = os.fstat(fd)
+    return (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino)
+
+
+def _acquire(fd: int, lock: Path, deadline: float, timeout: float) -> bool:
     pause = 0.005
     while True:
         try:

@@ -7,16 +7,18 @@ profile name. A file lfdesk cannot parse is reported and left alone, never overw
 from __future__ import annotations
 
 import builtins
+import contextlib
 import dataclasses
 import json
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from lfdesk.core import paths
-from lfdesk.core.jsontext import error_position
+from lfdesk.core.jsontext import JsonLimitError, error_position, loads
 from lfdesk.core.request import Connection
 
 log = logging.getLogger(__name__)
@@ -26,7 +28,8 @@ KINDS: tuple[ProfileKind, ...] = get_args(ProfileKind)
 DATASTAX_BASE_URL = "https://api.langflow.astra.datastax.com"
 FILE_NAME = "profiles.json"
 FORMAT_VERSION = 1
-# Keys that would hold a secret; dropped on load so they are never written back.
+MAX_FILE_SIZE = 4 * 1024 * 1024  # far beyond any real list of connections
+# Keys that would hold a secret; dropped on load (with a warning) so never written back.
 SECRET_KEYS = frozenset({"token", "api_key", "apikey", "api-key", "x-api-key", "password"})
 
 _OPTIONAL_TEXT = ("datastax_id", "ca_bundle", "default_flow")
@@ -80,11 +83,13 @@ class Profile:
 
 
 def connection_for(profile: Profile | None, url: str | None = None) -> Connection:
-    """The one connection policy: a profile's server, else ``url``, else the local default
-    (http://127.0.0.1:7860). RequestError when the address makes no connection."""
+    """The one connection policy: a profile's server, else ``url``, else (no URL given at
+    all) the local default, http://127.0.0.1:7860. RequestError when the address makes no
+    connection: an empty or non-http(s) ``url`` never falls back to the default, where the
+    token would go instead."""
     if profile is not None:
         return profile.connection()
-    return Connection(base_url=url) if url else Connection()
+    return Connection() if url is None else Connection(base_url=url)
 
 
 def tls_verify_for(profile: Profile | None) -> bool | str:
@@ -151,13 +156,16 @@ def _check_url(where: str, url: object) -> None:
 class ProfileStore:
     """The saved profiles, in ``profiles.json`` under ``paths.config_dir()`` by default.
 
-    ``add``/``remove`` re-read the file, apply the change and save at once (atomically), so
-    two lfdesk processes do not undo each other's edits.
+    ``add``/``remove`` re-read the file, apply the change and save at once, under the file's
+    lock (``paths.locked``) and atomically, so two lfdesk processes never undo each other's
+    edits. ``warnings``: what the last read found and left out (a ``token`` key), one
+    sentence each, for the CLI's stderr or the app's banner.
     """
 
     def __init__(self, path: Path | str | None = None) -> None:
         self._path = Path(path) if path is not None else paths.config_dir(create=False) / FILE_NAME
         self._profiles: dict[str, Profile] | None = None
+        self.warnings: builtins.list[str] = []
 
     @property
     def path(self) -> Path:
@@ -166,13 +174,14 @@ class ProfileStore:
 
     def load(self) -> None:
         """(Re)read the file; a missing file means no profiles. Raises ``ProfileError``."""
-        self._profiles = _read(self._path)
+        self._profiles = self._read()
 
     def save(self) -> None:
         """Write the profiles atomically; refuses to replace a file it cannot parse."""
         current = self._loaded()
-        _read(self._path)  # raises if the file on disk became unreadable: keep it for the user
-        _write(self._path, current)
+        with self._locked():
+            self._read()  # raises if the file on disk became unreadable: keep it for the user
+            _write(self._path, current)
 
     def list(self) -> builtins.list[Profile]:
         """All profiles, sorted by name."""
@@ -195,24 +204,42 @@ class ProfileStore:
     def add(self, profile: Profile, replace: bool = False) -> None:
         """Validate and save ``profile``; an existing name needs ``replace=True``."""
         validate_profile(profile)
-        profiles = _read(self._path)
-        if profile.name in profiles and not replace:
-            raise ProfileError(
-                f"A profile named {profile.name!r} already exists; "
-                "choose another name or replace it."
-            )
-        profiles[profile.name] = profile
-        _write(self._path, profiles)
+        with self._locked():
+            profiles = self._read()
+            if profile.name in profiles and not replace:
+                raise ProfileError(
+                    f"A profile named {profile.name!r} already exists; "
+                    "choose another name or replace it."
+                )
+            profiles[profile.name] = profile
+            _write(self._path, profiles)
         self._profiles = profiles
 
     def remove(self, name: str) -> None:
         """Delete the profile ``name`` and save (its keyring token is the caller's to delete)."""
-        profiles = _read(self._path)
-        if name not in profiles:
-            raise ProfileError(_unknown(name, profiles))
-        del profiles[name]
-        _write(self._path, profiles)
+        with self._locked():
+            profiles = self._read()
+            if name not in profiles:
+                raise ProfileError(_unknown(name, profiles))
+            del profiles[name]
+            _write(self._path, profiles)
         self._profiles = profiles
+
+    def _read(self) -> dict[str, Profile]:
+        warnings: builtins.list[str] = []
+        profiles = _read(self._path, warnings)
+        self.warnings = warnings
+        return profiles
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """The file's lock, for one read-modify-write; ``ProfileError`` if it cannot be had."""
+        try:
+            with paths.locked(self._path):
+                yield
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise ProfileError(f"Cannot save profiles to {self._path}: {reason}.") from None
 
     def _loaded(self) -> dict[str, Profile]:
         if self._profiles is None:
@@ -226,10 +253,16 @@ def _unknown(name: str, profiles: dict[str, Profile]) -> str:
     return f"No profile named {name!r}. Known: {known}"
 
 
-def _read(path: Path) -> dict[str, Profile]:
-    """Parse the profiles file; ``ProfileError`` names the path and the problem."""
+def _read(path: Path, warnings: builtins.list[str] | None = None) -> dict[str, Profile]:
+    """Parse the profiles file; ``ProfileError`` names the path and the problem. What is
+    left out (secret keys) is added to ``warnings``."""
     keep = "Fix or move the file; lfdesk will not overwrite it."
     try:
+        if path.stat().st_size > MAX_FILE_SIZE:
+            raise ProfileError(
+                f"Cannot read profiles from {path}: larger than "
+                f"{MAX_FILE_SIZE // (1024 * 1024)} MB. {keep}"
+            )
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return {}
@@ -239,12 +272,14 @@ def _read(path: Path) -> dict[str, Profile]:
         reason = exc.strerror or str(exc)
         raise ProfileError(f"Cannot read profiles from {path}: {reason}.") from None
     try:
-        data = json.loads(raw)
+        data = loads(raw)
     except json.JSONDecodeError as exc:
         raise ProfileError(
             f"Cannot read profiles from {path}: invalid JSON at {error_position(exc)} "
             f"({exc.msg}). {keep}"
         ) from None
+    except JsonLimitError as exc:
+        raise ProfileError(f"Cannot read profiles from {path}: {exc}. {keep}") from None
     if not isinstance(data, dict) or "version" not in data or "profiles" not in data:
         raise ProfileError(
             f"{path} is not an lfdesk profiles file (expected an object with 'version' and "
@@ -263,14 +298,16 @@ def _read(path: Path) -> dict[str, Profile]:
         raise ProfileError(f"{path}: 'profiles' must be a list. {keep}")
     profiles: dict[str, Profile] = {}
     for index, entry in enumerate(entries, start=1):
-        profile = _parse_entry(path, index, entry, keep)
+        profile = _parse_entry(path, index, entry, keep, warnings)
         if profile.name in profiles:
             raise ProfileError(f"{path}: profile {profile.name!r} appears twice. {keep}")
         profiles[profile.name] = profile
     return profiles
 
 
-def _parse_entry(path: Path, index: int, entry: object, keep: str) -> Profile:
+def _parse_entry(
+    path: Path, index: int, entry: object, keep: str, warnings: builtins.list[str] | None
+) -> Profile:
     where = f"{path}: profile #{index}"
     if not isinstance(entry, dict):
         raise ProfileError(f"{where} is not an object. {keep}")
@@ -279,10 +316,18 @@ def _parse_entry(path: Path, index: int, entry: object, keep: str) -> Profile:
         where = f"{where} ({name!r})"
     secret_keys = sorted(SECRET_KEYS & entry.keys())
     if secret_keys:
-        # Log key names only, never values.
+        # Key names only, never values.
         log.warning(
             "Ignoring %s in %s: tokens belong in the keyring", ", ".join(secret_keys), where
         )
+        if warnings is not None:
+            printable = isinstance(name, str) and name.isprintable() and " " not in name
+            store = f" (lfdesk token set {name})" if printable else ""
+            warnings.append(
+                f"{where} has {_keys(secret_keys)}: lfdesk does not use secrets from this "
+                f"file and leaves {'them' if len(secret_keys) > 1 else 'it'} out when it next "
+                f"saves it; keep the token in the keyring{store}."
+            )
     known = {f.name for f in dataclasses.fields(Profile)}
     unknown = sorted(set(entry) - known - SECRET_KEYS)
     if unknown:
@@ -300,6 +345,11 @@ def _parse_entry(path: Path, index: int, entry: object, keep: str) -> Profile:
     except ProfileError as exc:
         raise ProfileError(f"{path}: profile #{index}: {exc} {keep}") from None
     return profile
+
+
+def _keys(names: builtins.list[str]) -> str:
+    quoted = [f"a '{n}' key" for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
 def _write(path: Path, profiles: dict[str, Profile]) -> None:

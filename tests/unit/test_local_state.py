@@ -115,7 +115,7 @@ def test_lock_is_exclusive_between_threads(tmp_path: Path) -> None:
     for t in threads:
         t.join()
     assert overlap == [False] * 6
-    assert paths.lock_path(target).exists()
+    assert paths.lock_path(target).exists() == (not POSIX)  # POSIX: removed when let go
 
 
 def test_lock_times_out_with_one_line(tmp_path: Path) -> None:
@@ -161,3 +161,121 @@ def test_json_within_limits_decodes() -> None:
     with pytest.raises(json.JSONDecodeError) as caught:
         jsontext.loads('{"a": [1,}')
     assert jsontext.describe(caught.value) == "not valid JSON at line 1, column 10: Expecting value"
+
+
+# --- profiles: concurrent writers, secrets in the file, hostile files ---------------------------
+
+
+def test_eight_concurrent_profile_adds_keep_every_profile(lfdesk_home: Path) -> None:
+    """Eight real ``lfdesk profile add`` processes at once: all say saved, all are kept."""
+    environ = {**os.environ, "LFDESK_HOME": str(lfdesk_home)}
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "lfdesk", "profile", "add", f"p{n}", "--url", f"http://h{n}:7860"],
+                         cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for n in range(8)
+    ]
+    results = [(p.wait(timeout=60), *p.communicate()) for p in procs]
+    assert [code for code, _out, _err in results] == [0] * 8, results
+    assert all(out.startswith("saved profile") for _code, out, _err in results)
+    from lfdesk.core.profiles import ProfileStore
+
+    assert ProfileStore().names() == [f"p{n}" for n in range(8)]
+    assert not paths.lock_path(paths.config_dir() / "profiles.json").exists()
+
+
+def test_concurrent_store_writers_lose_nothing(tmp_path: Path) -> None:
+    """Many processes adding and removing through ProfileStore at once: exactly the adds stay."""
+    path = tmp_path / "profiles.json"
+    script = (
+        "import sys; from lfdesk.core.profiles import Profile, ProfileStore\n"
+        "store = ProfileStore(sys.argv[1]); n = sys.argv[2]\n"
+        "for i in range(15):\n"
+        "    store.add(Profile(f'keep-{n}-{i}', base_url='http://h:1'))\n"
+        "    store.add(Profile(f'drop-{n}-{i}', base_url='http://h:1'))\n"
+        "    store.remove(f'drop-{n}-{i}')\n"
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(path), str(n)], cwd=ROOT) for n in range(6)]
+    assert [p.wait(timeout=120) for p in procs] == [0] * 6
+    from lfdesk.core.profiles import ProfileStore
+
+    assert sorted(ProfileStore(path).names()) == sorted(f"keep-{n}-{i}" for n in range(6) for i in range(15))
+
+
+@posix_only
+def test_profiles_file_is_0600(lfdesk_home: Path) -> None:
+    from lfdesk.core.profiles import Profile, ProfileStore
+
+    store = ProfileStore()
+    store.add(Profile("local", base_url="http://127.0.0.1:7860"))
+    assert mode(store.path) == 0o600 and mode(store.path.parent) == 0o700
+
+
+def test_token_key_in_profiles_is_a_warning_and_never_written_back(tmp_path: Path) -> None:
+    from lfdesk.core.profiles import Profile, ProfileStore
+
+    path = tmp_path / "profiles.json"
+    entry = {"name": "work", "base_url": "http://h:1", "token": "SECRET-TOKEN-1"}
+    path.write_text(json.dumps({"version": 1, "profiles": [entry]}))
+    store = ProfileStore(path)
+    assert store.names() == ["work"]
+    [warning] = store.warnings
+    assert "'token' key" in warning and "work" in warning and "keyring" in warning
+    assert "SECRET" not in warning and "\n" not in warning
+    store.add(Profile("other", base_url="http://h:2"))
+    assert "SECRET" not in path.read_text() and '"token"' not in path.read_text()
+    store.load()
+    assert store.warnings == []  # said once: the file no longer has it
+
+
+def test_token_key_warning_on_the_cli(lfdesk_home: Path) -> None:
+    config = paths.config_dir()
+    entry = {"name": "work", "base_url": "http://h:1", "token": "SECRET-TOKEN-1"}
+    (config / "profiles.json").write_text(json.dumps({"version": 1, "profiles": [entry]}))
+    listed = lfdesk("profile", "list", home=lfdesk_home)
+    assert listed.returncode == 0 and listed.stdout.startswith("work\t")
+    line = one_line(listed.stderr)
+    assert line.startswith("lfdesk: warning:") and "'token' key" in line and "SECRET" not in line
+    added = lfdesk("profile", "add", "two", "--url", "http://h:2", home=lfdesk_home)
+    assert added.returncode == 0 and "'token' key" in one_line(added.stderr)
+    assert "SECRET" not in (config / "profiles.json").read_text()
+    again = lfdesk("profile", "list", home=lfdesk_home)
+    assert again.returncode == 0 and again.stderr == ""
+
+
+@pytest.mark.parametrize("depth", [300, 100_000])
+def test_deeply_nested_profiles_file_is_one_line(lfdesk_home: Path, depth: int) -> None:
+    from lfdesk.core.profiles import ProfileError, ProfileStore
+
+    path = paths.config_dir() / "profiles.json"
+    text = '{"version": 1, "profiles": [' + "[" * depth + "]" * depth + "]}"
+    path.write_text(text)
+    with pytest.raises(ProfileError, match="nested more than 200 levels deep"):
+        ProfileStore().names()
+    result = lfdesk("profile", "list", home=lfdesk_home)
+    assert result.returncode == 1
+    assert "nested more than 200 levels deep" in one_line(result.stderr)
+    assert path.read_text() == text  # a file lfdesk cannot read is left for the user
+
+
+# --- tweaks files ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        ("{not json", "not valid JSON"),
+        ('["a list"]', "a preset is a JSON object"),
+        ('{"Nope": {"x": 1}}', "Nope"),
+    ],
+)
+def test_tweaks_file_errors_name_the_file_once(tmp_path: Path, content: str, fragment: str,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from helpers.data import ECHO_FLOW
+
+    from lfdesk.cli import main
+
+    bad = tmp_path / "my-tweaks.json"
+    bad.write_text(content)
+    assert main(["snippet", str(ECHO_FLOW), "--lang", "curl", "--tweaks-file", str(bad)]) == 1
+    line = one_line(capsys.readouterr().err)
+    assert line.count(str(bad)) == 1 and fragment in line
