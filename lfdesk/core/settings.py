@@ -1,8 +1,10 @@
 """User settings: a typed dataclass kept as JSON in ``config_dir()/settings.json``.
 
-Loading never fails: a file lfdesk cannot read gives the defaults plus a warning sentence,
-and the broken file is kept beside it as ``settings.json.bak`` so nothing the user had is
-lost. Saving is atomic (temp file, fsync, replace). No secret ever goes in here.
+Loading never fails: a file lfdesk cannot read gives the defaults plus a warning sentence
+(the app's banner), and the file is kept beside it as ``settings.json.corrupt-<stamp>`` (moved
+when nothing in it could be used, copied when only some values were reset), so nothing the
+user had is lost, even when it breaks twice. Saving is atomic (temp file, fsync, replace) and
+private (0600). No secret ever goes in here.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ import dataclasses
 import json
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lfdesk.core import paths
+from lfdesk.core.jsontext import JsonLimitError, error_position, loads
 from lfdesk.core.request import API_FLAVOURS, ApiFlavour
 
 log = logging.getLogger(__name__)
@@ -24,8 +28,7 @@ FILE_NAME = "settings.json"
 FORMAT_VERSION = 1
 MAX_RECENT = 10
 MAX_HISTORY = 50
-
-
+MAX_FILE_SIZE = 4 * 1024 * 1024  # ten recent files and fifty inputs never come near it
 
 @dataclass
 class Settings:
@@ -133,39 +136,91 @@ def _from_dict(data: dict[str, Any]) -> tuple[Settings, list[str]]:
 def load_settings(path: Path | None = None) -> tuple[Settings, str | None]:
     """Read the settings. Returns ``(settings, warning)``; warning is None when all was fine.
 
-    A file that is not JSON (or not an object) is renamed to ``settings.json.bak`` and the
-    defaults are used; single bad values fall back to their defaults and are named.
+    A file that cannot be decoded (not UTF-8, not JSON, not an object, nested too deep, too
+    large) is moved to ``settings.json.corrupt-<stamp>`` and the defaults are used; single
+    bad values fall back to their defaults, are named, and the file is copied there first.
+    Never raises.
     """
-    p = path or settings_path()
     try:
-        raw = p.read_text(encoding="utf-8")
+        p = path or settings_path()
+    except OSError as exc:  # the config folder cannot be made: the app says so elsewhere
+        return Settings(), f"Could not read the settings ({exc}); using defaults."
+    try:
+        raw = _read_limited(p)
     except FileNotFoundError:
         return Settings(), None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         return Settings(), f"Could not read the settings file {p} ({exc}); using defaults."
+    if len(raw) > MAX_FILE_SIZE:
+        return Settings(), _keep_broken(p, raw, f"larger than {MAX_FILE_SIZE // 2**20} MB")
     try:
-        data = json.loads(raw)
+        data = loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return Settings(), _keep_broken(p, raw, f"not UTF-8 text (bad byte at {exc.start})")
     except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno}, column {exc.colno}"
-        return Settings(), _keep_broken(p, f"not valid JSON at {where}")
+        return Settings(), _keep_broken(p, raw, f"not valid JSON at {error_position(exc)}")
+    except JsonLimitError as exc:
+        return Settings(), _keep_broken(p, raw, str(exc))
     if not isinstance(data, dict):
-        return Settings(), _keep_broken(p, "not a JSON object")
+        return Settings(), _keep_broken(p, raw, "not a JSON object")
     settings, problems = _from_dict(data)
     if problems:
-        return settings, f"Some settings in {p} were reset to defaults: {'; '.join(problems)}."
+        kept = _keep_copy(p, raw)
+        where = f" The file as it was is kept as {kept}." if kept else ""
+        return settings, (
+            f"Some settings in {p} were reset to defaults: {'; '.join(problems)}.{where}"
+        )
     return settings, None
 
 
-def _keep_broken(p: Path, why: str) -> str:
-    backup = p.with_name(p.name + ".bak")
+def _read_limited(p: Path) -> bytes:
+    """The file's first MAX_FILE_SIZE + 1 bytes (so a huge file is never read whole)."""
+    with p.open("rb") as handle:
+        return handle.read(MAX_FILE_SIZE + 1)
+
+
+def _aside_name(p: Path) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = p.with_name(f"{p.name}.corrupt-{stamp}")
+    n = 1
+    while aside.exists():
+        n += 1
+        aside = p.with_name(f"{p.name}.corrupt-{stamp}-{n}")
+    return aside
+
+
+def _keep_broken(p: Path, raw: bytes, why: str) -> str:
+    """Move the unusable file aside (under its lock: two lfdesk starting at once keep one
+    copy, not two); the warning says where it went."""
     try:
-        os.replace(p, backup)
+        with paths.locked(p):
+            try:
+                current = _read_limited(p)
+            except FileNotFoundError:
+                current = None
+            if current != raw:  # replaced or moved by another lfdesk meanwhile: leave it
+                return f"The settings file {p} was {why}; using defaults."
+            aside = _aside_name(p)
+            os.replace(p, aside)
     except OSError as exc:
         return (
             f"The settings file {p} is {why} and could not be moved aside ({exc}); "
             "using defaults."
         )
-    return f"The settings file {p} is {why}; using defaults. The old file is kept as {backup}."
+    return f"The settings file {p} is {why}; using defaults. The old file is kept as {aside}."
+
+
+def _keep_copy(p: Path, raw: bytes) -> Path | None:
+    """A private copy of the file as read, beside it (None if it cannot be written)."""
+    aside = _aside_name(p)
+    try:
+        fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, paths.FILE_MODE)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(raw)
+    except OSError as exc:
+        log.warning("Could not keep a copy of %s: %s", p, exc)
+        return None
+    return aside
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> None:

@@ -152,13 +152,14 @@ def test_settings_missing_file_gives_defaults() -> None:
     assert loaded == Settings() and warning is None
 
 
-def test_broken_settings_file_is_kept_as_bak() -> None:
+def test_broken_settings_file_is_kept_aside() -> None:
     path = settings_mod.settings_path()
     path.write_text("{ not json", encoding="utf-8")
     loaded, warning = load_settings()
     assert loaded == Settings()
-    assert warning is not None and "line 1" in warning and ".bak" in warning
-    assert path.with_name("settings.json.bak").read_text() == "{ not json"
+    [kept] = path.parent.glob("settings.json.corrupt-*")
+    assert warning is not None and "line 1" in warning and str(kept) in warning
+    assert kept.read_text() == "{ not json"
     assert not path.exists()
 
 

@@ -279,3 +279,63 @@ def test_tweaks_file_errors_name_the_file_once(tmp_path: Path, content: str, fra
     assert main(["snippet", str(ECHO_FLOW), "--lang", "curl", "--tweaks-file", str(bad)]) == 1
     line = one_line(capsys.readouterr().err)
     assert line.count(str(bad)) == 1 and fragment in line
+
+
+# --- settings that cannot be decoded ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        (b"{ not json", "not valid JSON at line 1"),
+        (b'{"language": "\xff\xfe"}', "not UTF-8 text"),
+        (b"[1, 2]", "not a JSON object"),
+        (b'{"recent_files": ' + b"[" * 5000 + b"]" * 5000 + b"}", "nested more than 200 levels deep"),
+        (b'{"language": "' + b"x" * (5 * 1024 * 1024) + b'"}', "larger than 4 MB"),
+    ],
+)
+def test_undecodable_settings_are_kept_aside_and_named(content: bytes, why: str) -> None:
+    from lfdesk.core.settings import Settings, load_settings, save_settings, settings_path
+
+    path = settings_path()
+    path.write_bytes(content)
+    loaded, warning = load_settings()
+    assert loaded == Settings()
+    [kept] = path.parent.glob("settings.json.corrupt-*")
+    assert kept.read_bytes() == content
+    assert warning is not None and why in warning and str(kept) in warning and "\n" not in warning
+    save_settings(loaded)  # the app saves its defaults later: the copy stays
+    assert kept.read_bytes() == content
+    path.write_bytes(content)  # broken a second time: a second copy, the first one kept
+    load_settings()
+    assert len(list(path.parent.glob("settings.json.corrupt-*"))) == 2
+
+
+def test_settings_with_bad_values_keep_a_copy() -> None:
+    from lfdesk.core.settings import load_settings, settings_path
+
+    path = settings_path()
+    content = json.dumps({"language": "go", "stream": "yes"})
+    path.write_text(content)
+    loaded, warning = load_settings()
+    assert loaded.language == "go" and loaded.stream is True
+    [kept] = path.parent.glob("settings.json.corrupt-*")
+    assert kept.read_text() == content and path.read_text() == content
+    assert warning is not None and "stream" in warning and str(kept) in warning
+
+
+@posix_only
+def test_settings_and_presets_files_are_0600() -> None:
+    from helpers.data import ECHO_FLOW
+
+    from lfdesk.core.document import Document
+    from lfdesk.core.presets import PresetLibrary
+    from lfdesk.core.settings import Settings, save_settings, settings_path
+
+    save_settings(Settings())
+    assert mode(settings_path()) == 0o600 and mode(settings_path().parent) == 0o700
+    doc = Document.open_file(ECHO_FLOW)
+    library = PresetLibrary.for_flow(doc.flow_id, doc.flow.name)
+    library.save("low", doc.tweaks)
+    assert mode(library.path("low")) == 0o600
+    assert mode(library.folder) == 0o700 and mode(library.root) == 0o700
