@@ -3,7 +3,8 @@
 Each file is exactly a tweaks object, written by ``tweaks.save_preset`` (so secret literals
 never reach it) and read by ``tweaks.load_preset``; the File menu's preset actions read and
 write the same format anywhere on disk. The flow key is the flow's id, or a slug of its name
-when it has none.
+when it has none. Files are private (0600, folders 0700); a rename, which checks then moves,
+holds the folder's lock (``.presets.lock``) so two lfdesk processes cannot both take a name.
 """
 
 from __future__ import annotations
@@ -106,10 +107,11 @@ class PresetLibrary:
         source, target = self.path(old), self.path(new)
         if source == target:
             return check_name(new)
-        if target.exists() and target.name.casefold() != source.name.casefold():
-            raise PresetError(f"A preset named {check_name(new)!r} already exists.")
         try:
-            source.rename(target)
+            with paths.locked(self.folder / ".presets"):
+                if target.exists() and target.name.casefold() != source.name.casefold():
+                    raise PresetError(f"A preset named {check_name(new)!r} already exists.")
+                source.rename(target)
         except OSError as exc:
             raise PresetError(f"Cannot rename the preset {old!r}: {exc.strerror or exc}") from exc
         return check_name(new)

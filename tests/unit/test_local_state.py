@@ -339,3 +339,35 @@ def test_settings_and_presets_files_are_0600() -> None:
     library.save("low", doc.tweaks)
     assert mode(library.path("low")) == 0o600
     assert mode(library.folder) == 0o700 and mode(library.root) == 0o700
+
+
+def test_preset_rename_checks_and_moves_under_the_folder_lock(tmp_path: Path) -> None:
+    """A rename waits for the folder's lock, then checks: a preset that took the name while it
+    waited is not overwritten (without the lock both renames would land, one preset lost)."""
+    from helpers.data import ECHO_FLOW
+
+    from lfdesk.core.document import Document
+    from lfdesk.core.presets import PresetLibrary
+    from lfdesk.core.tweaks import PresetError
+
+    doc = Document.open_file(ECHO_FLOW)
+    library = PresetLibrary("flow", root=tmp_path)
+    library.save("mine", doc.tweaks)
+    outcome: list[BaseException | str] = []
+
+    def rename() -> None:
+        try:
+            outcome.append(library.rename("mine", "shared"))
+        except PresetError as exc:
+            outcome.append(exc)
+
+    with paths.locked(library.folder / ".presets"):  # another lfdesk, mid-rename
+        worker = threading.Thread(target=rename)
+        worker.start()
+        time.sleep(0.3)
+        assert outcome == []  # waiting for the lock
+        library.path("shared").write_text('{"theirs": {}}')
+    worker.join(10)
+    assert len(outcome) == 1 and isinstance(outcome[0], PresetError) and "already exists" in str(outcome[0])
+    assert library.path("shared").read_text() == '{"theirs": {}}'
+    assert sorted(library.names()) == ["mine", "shared"]
