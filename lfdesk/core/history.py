@@ -329,7 +329,17 @@ class RunHistory:
         return self._conn
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # The runs' inputs, answers and bodies are the user's only: the file is made 0600 in
+        # a 0700 folder before SQLite opens it, and SQLite gives its -wal and -shm files the
+        # database's mode. Files an older lfdesk left readable are tightened.
+        try:
+            paths.private_file(self.path)
+            for suffix in ("-wal", "-shm"):
+                paths.restrict(self.path.with_name(self.path.name + suffix))
+        except OSError as exc:
+            raise HistoryError(
+                f"The run history at {self.path} cannot be made: {exc.strerror or exc}"
+            ) from None
         conn = sqlite3.connect(self.path, check_same_thread=False, timeout=5.0)
         try:
             conn.row_factory = sqlite3.Row

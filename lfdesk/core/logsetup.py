@@ -2,19 +2,27 @@
 
 Every record passes through a filter that masks anything shaped like an API key or a bearer
 token (and any token registered at run time), so a token never reaches the log even when a
-library logs a request or an exception carries one.
+library logs a request or an exception carries one. The log and its rotated copies are 0600.
 """
 
 from __future__ import annotations
 
 import logging
 import logging.handlers
+from io import TextIOWrapper
 from pathlib import Path
 
 from lfdesk.core import paths
 from lfdesk.core.redact import mask, register_secret
 
-__all__ = ["RedactingFilter", "log_path", "mask", "register_secret", "setup_logging"]
+__all__ = [
+    "PrivateRotatingFileHandler",
+    "RedactingFilter",
+    "log_path",
+    "mask",
+    "register_secret",
+    "setup_logging",
+]
 
 
 class RedactingFilter(logging.Filter):
@@ -31,6 +39,15 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose every file is created 0600 (the first one, and each new one after
+    a rollover; a rotated copy keeps its mode when it is renamed)."""
+
+    def _open(self) -> TextIOWrapper:
+        paths.private_file(Path(self.baseFilename))
+        return super()._open()
+
+
 def log_path() -> Path:
     return paths.data_dir() / "lfdesk.log"
 
@@ -41,7 +58,7 @@ def setup_logging(level: int = logging.INFO) -> Path:
     root = logging.getLogger()
     if any(getattr(h, "_lfdesk", False) for h in root.handlers):
         return path
-    handler = logging.handlers.RotatingFileHandler(
+    handler = PrivateRotatingFileHandler(
         path, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
     )
     handler._lfdesk = True  # type: ignore[attr-defined]

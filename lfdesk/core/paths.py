@@ -150,6 +150,12 @@ def private_file(path: Path) -> Path:
     return path
 
 
+def restrict(path: Path) -> None:
+    """Take group and other access away from an existing file of ours (an older lfdesk made
+    it so); nothing when it is missing or another user's."""
+    _tighten(path, FILE_MODE)
+
+
 def _tighten(path: Path, mode: int) -> None:
     if not _POSIX:
         return

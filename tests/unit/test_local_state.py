@@ -371,3 +371,86 @@ def test_preset_rename_checks_and_moves_under_the_folder_lock(tmp_path: Path) ->
     assert len(outcome) == 1 and isinstance(outcome[0], PresetError) and "already exists" in str(outcome[0])
     assert library.path("shared").read_text() == '{"theirs": {}}'
     assert sorted(library.names()) == ["mine", "shared"]
+
+
+# --- the history database and the log are private --------------------------------------------------
+
+
+@posix_only
+def test_history_database_and_its_wal_files_are_0600(lfdesk_home: Path) -> None:
+    from lfdesk.core.history import RunHistory
+    from lfdesk.core.request import Connection, RunRequest
+
+    old_umask = os.umask(0o022)  # the usual umask: SQLite alone would make these 0644
+    history = RunHistory()
+    try:
+        history.record(RunRequest(connection=Connection("http://127.0.0.1:7860"), flow_ref="f",
+                                  input_value="private words"), status="ok", answer="private answer")
+        db = history.path
+        files = [db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")]
+        assert all(f.exists() for f in files)  # WAL mode, open: all three are there
+        assert {f.name: mode(f) for f in files} == {f.name: 0o600 for f in files}
+        assert mode(db.parent) == 0o700
+    finally:
+        history.close()
+        os.umask(old_umask)
+
+
+@posix_only
+def test_history_files_left_readable_are_tightened(tmp_path: Path) -> None:
+    from lfdesk.core.history import RunHistory
+
+    db = tmp_path / "history.sqlite3"
+    old = RunHistory(db)
+    old.open()
+    old.close()
+    os.chmod(db, 0o644)
+    RunHistory(db).open()
+    assert mode(db) == 0o600
+
+
+@posix_only
+def test_log_and_its_rotated_copies_are_0600(tmp_path: Path) -> None:
+    import logging
+
+    from lfdesk.core.logsetup import PrivateRotatingFileHandler
+
+    old_umask = os.umask(0o022)
+    path = tmp_path / "logs" / "lfdesk.log"
+    try:
+        handler = PrivateRotatingFileHandler(path, maxBytes=200, backupCount=2, encoding="utf-8")
+        logger = logging.getLogger("lfdesk.test_local_state")
+        logger.addHandler(handler)
+        logger.propagate = False
+        try:
+            for n in range(20):
+                logger.warning("line %d of a log that rotates", n)
+        finally:
+            logger.removeHandler(handler)
+            handler.close()
+    finally:
+        os.umask(old_umask)
+    logs = sorted(path.parent.iterdir())
+    assert [p.name for p in logs] == ["lfdesk.log", "lfdesk.log.1", "lfdesk.log.2"]
+    assert {p.name: mode(p) for p in logs} == {p.name: 0o600 for p in logs}
+    assert mode(path.parent) == 0o700
+
+
+@posix_only
+def test_setup_logging_makes_a_private_log(monkeypatch: pytest.MonkeyPatch) -> None:
+    import logging
+
+    from lfdesk.core import logsetup
+
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [h for h in root.handlers if not getattr(h, "_lfdesk", False)])
+    level = root.level
+    path = logsetup.setup_logging()
+    try:
+        logging.getLogger("lfdesk.test").warning("hello")
+        assert path.read_text().endswith("hello\n") and mode(path) == 0o600
+    finally:
+        for handler in [h for h in root.handlers if getattr(h, "_lfdesk", False)]:
+            root.removeHandler(handler)
+            handler.close()
+        root.setLevel(level)
