@@ -8,10 +8,12 @@ request is sent, or inlined into a snippet only when the user asks.
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from lfdesk.core.flow import INPUT_COMPONENT_MARKERS
 
@@ -28,6 +30,116 @@ class RequestError(ValueError):
     """A request that cannot be built as asked (for example v2 without a flow id)."""
 
 
+# --- what JSON can carry exactly ------------------------------------------------------------
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NON_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+
+JsonPath = tuple[str | int, ...]
+
+
+def shown(text: str) -> str:
+    """`text` fit for a one-line message: as it is when printable, else escaped (a lone
+    surrogate cannot even be written to a UTF-8 terminal)."""
+    if text.isprintable():
+        return text
+    return text.encode("ascii", "backslashreplace").decode("ascii")
+
+
+def text_problem(text: str) -> str | None:
+    """Why `text` cannot be sent as it is (it is not valid Unicode), or None."""
+    bad = _SURROGATE.search(text)
+    if bad is None:
+        return None
+    return (
+        f"is not valid Unicode text (a lone surrogate, \\u{ord(bad.group()):04x}, at character "
+        f"{bad.start() + 1}): fix its encoding"
+    )
+
+
+def number_problem(value: float) -> str | None:
+    """Why a float cannot be sent as JSON (NaN and the infinities), or None."""
+    if math.isfinite(value):
+        return None
+    return f"is {_NON_FINITE[repr(value)]}, which JSON cannot carry: give a finite number"
+
+
+def json_problem(value: Any) -> tuple[JsonPath, str] | None:
+    """Where and why `value` cannot be sent as exactly this JSON (a NaN or infinite number,
+    text or a key that is not valid Unicode), or None when it can. Iterative, and a path is
+    only spelt out for a problem, so any depth of nesting costs time in proportion."""
+    # Each entry: the item and its place as (key, parent place), a linked list.
+    stack: list[tuple[Any, _Place]] = [(value, None)]
+    while stack:
+        item, place = stack.pop()
+        problem: str | None = None
+        if isinstance(item, str):
+            problem = text_problem(item)
+        elif isinstance(item, float):
+            problem = number_problem(item)
+        elif isinstance(item, Mapping):
+            children = list(item.items())
+            for key, _ in children:
+                if isinstance(key, str) and (why := text_problem(key)) is not None:
+                    return _spelt(place), f"has a key that {why}"
+                if isinstance(key, float) and (why := number_problem(key)) is not None:
+                    return _spelt(place), f"has a key that {why}"
+            stack.extend((v, (str(k), place)) for k, v in reversed(children))
+        elif isinstance(item, list | tuple):
+            stack.extend((v, (i, place)) for i, v in reversed(list(enumerate(item))))
+        if problem is not None:
+            return _spelt(place), problem
+    return None
+
+
+_Place = tuple[str | int, Any] | None
+
+
+def _spelt(place: _Place) -> JsonPath:
+    parts: list[str | int] = []
+    while place is not None:
+        parts.append(place[0])
+        place = place[1]
+    return tuple(reversed(parts))
+
+
+def path_text(path: JsonPath) -> str:
+    """`a.b[2]` for a path into a JSON value."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{shown(part)}" if out else shown(part))
+    return out
+
+
+_URL_EXAMPLE = "e.g. http://127.0.0.1:7860 or https://langflow.example.com"
+
+
+def check_base_url(url: object) -> str:
+    """The server's base URL, without the trailing `/`; RequestError unless it is an
+    http(s) URL with a host (never a default instead: a token goes where this points).
+    Messages never repeat the URL, which may hold a user name and password."""
+    if not isinstance(url, str) or not url.strip():
+        raise RequestError(f"no server URL given: give one, {_URL_EXAMPLE}")
+    url = url.strip()
+    if text_problem(url) is not None or not url.isprintable():
+        raise RequestError(
+            "the server URL has characters a URL cannot hold (control characters, or text "
+            "that is not valid Unicode)"
+        )
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # a port out of range or not a number raises ValueError
+    except ValueError as exc:
+        raise RequestError(f"the server URL is malformed ({exc})") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise RequestError(f"the server URL must start with http:// or https://, {_URL_EXAMPLE}")
+    if not parts.hostname:
+        raise RequestError(f"the server URL has no host name, {_URL_EXAMPLE}")
+    if parts.query or parts.fragment:
+        raise RequestError("the server URL must not have a ? query or a # fragment")
+    return url.rstrip("/")
+
+
 @dataclass(frozen=True, slots=True)
 class Connection:
     """Where and how to reach a server; never holds the token itself."""
@@ -37,7 +149,7 @@ class Connection:
     datastax_id: str | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "base_url", (self.base_url or DEFAULT_BASE_URL).rstrip("/"))
+        object.__setattr__(self, "base_url", check_base_url(self.base_url))
         if self.kind == "datastax" and not self.datastax_id:
             raise RequestError("a DataStax connection needs its Langflow id")
 
@@ -142,7 +254,18 @@ class RunRequest:
         return notes
 
     def body(self) -> dict[str, Any]:
-        """The JSON body."""
+        """The JSON body; RequestError when it would not say exactly what was set (a NaN or
+        infinite number, text that is not valid Unicode), so nothing is run or written."""
+        body = self._body()
+        found = json_problem(body)
+        if found is not None:
+            raise RequestError(_what(found[0]) + " " + found[1])
+        ref = self.flow_ref or self.flow_id or ""
+        if self.api == "v1" and text_problem(ref) is not None:
+            raise RequestError(f"the flow reference {shown(ref)} {text_problem(ref)}")
+        return body
+
+    def _body(self) -> dict[str, Any]:
         tweaks = self.effective_tweaks()
         if self.api == "v2":
             if not self.flow_id:
@@ -173,8 +296,28 @@ class RunRequest:
         return body
 
     def body_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.body(), indent=indent, ensure_ascii=False)
+        """The body as JSON text, exactly as sent (RequestError for what JSON cannot say)."""
+        body = self.body()
+        try:
+            return json.dumps(body, indent=indent, ensure_ascii=False, allow_nan=False)
+        except (ValueError, TypeError, RecursionError) as exc:
+            # body() refuses what it knows; this is the last guard before the wire.
+            raise RequestError(f"the request body cannot be written as JSON ({exc})") from None
 
 
 def _is_input_component(component_id: str) -> bool:
     return any(m in component_id for m in INPUT_COMPONENT_MARKERS)
+
+
+_BODY_NAMES = {"input_value": "the input", "session_id": "the session id", "flow_id": "the flow id"}
+
+
+def _what(path: JsonPath) -> str:
+    """How a message names the part of a body at `path`."""
+    if len(path) >= 3 and path[0] == "tweaks":
+        rest = path_text(path[3:])
+        inner = f" at {rest.lstrip('.')}" if rest else ""
+        return f"the tweak {shown(str(path[1]))}.{shown(str(path[2]))}{inner}"
+    if path and isinstance(path[0], str) and path[0] in _BODY_NAMES and len(path) == 1:
+        return _BODY_NAMES[path[0]]
+    return f"the request's {path_text(path)}" if path else "the request"

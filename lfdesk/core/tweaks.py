@@ -9,20 +9,37 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from lfdesk.core.flow import Component, Field, FieldKind, Flow
 from lfdesk.core.jsontext import error_position
 from lfdesk.core.paths import write_text_atomic
+from lfdesk.core.request import json_problem, path_text, shown
 
 _TEXT_KINDS = frozenset(
     {FieldKind.TEXT, FieldKind.MULTILINE, FieldKind.PROMPT, FieldKind.QUERY, FieldKind.SECRET}
 )
 _TRUE = frozenset({"true", "yes", "on", "1", "y", "t"})
 _FALSE = frozenset({"false", "no", "off", "0", "n", "f", ""})
+
+# A number typed as text: ASCII digits, an optional sign, a point for decimals, an optional
+# exponent, `_` only between digits (as in Python and Rust). Nothing a locale could read
+# two ways: "1,000" is a thousand in one place and one in another, so a comma is refused.
+_DIGITS = r"[0-9](?:_?[0-9])*"
+_NUMBER = re.compile(
+    rf"[+-]?(?:{_DIGITS}(?:\.(?:{_DIGITS})?)?|\.{_DIGITS})(?:[eE][+-]?{_DIGITS})?"
+)
+_NUMBER_FORMS = (
+    "digits with a point for decimals, like 0.7, 1000, -2.5e3 or 1_000; "
+    "no commas or other separators"
+)
+# Far beyond any real field, and below the 4,300 digits Python will turn into text or back.
+_INT_DIGITS = 3900
 
 
 class TweakError(ValueError):
@@ -54,8 +71,32 @@ class Invalid:
 def coerce(field: Field, raw: Any) -> Any:
     """Turn what a user typed (text, or an already typed value) into the field's JSON value.
 
-    Raises TweakError with a message fit for the user when it does not fit.
+    Raises TweakError with a message fit for the user when it does not fit, or when it would
+    not be sent exactly as set (NaN or an infinity anywhere in it, text that is not valid
+    Unicode).
     """
+    _refuse_unsendable(field, raw.name if isinstance(raw, GlobalVariable) else raw)
+    value = _coerce(field, raw)
+    _refuse_unsendable(field, value.name if isinstance(value, GlobalVariable) else value)
+    return value
+
+
+def _refuse_unsendable(field: Field, value: Any) -> None:
+    """TweakError when `value` holds what JSON cannot carry exactly (checked as given, so a
+    NaN is never quietly turned into the text "nan", and as coerced)."""
+    found = json_problem(value)
+    if found is not None:
+        path, problem = found
+        where = f" at {path_text(path)}" if path else ""
+        raise TweakError(f"{field.name}{where}: the value {problem}")
+
+
+def _no_constant(name: str) -> Any:
+    """json.loads reads NaN and Infinity, which are not JSON: refuse them as typed."""
+    raise ValueError(f"{name} is not a JSON number: give a finite number")
+
+
+def _coerce(field: Field, raw: Any) -> Any:
     if not field.tweakable:
         raise TweakError(f"{field.name} cannot be tweaked ({field.reason or 'not tweakable'})")
     kind = field.kind
@@ -137,42 +178,48 @@ def _plain(raw: Any) -> str:
     return str(raw)
 
 
+def _number_text(field: Field, raw: Any, expected: str) -> str:
+    """The text of a typed number, checked against the one accepted form (spaces around it
+    are ignored)."""
+    text = str(raw).strip()
+    if _NUMBER.fullmatch(text):
+        return text
+    if text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+        raise TweakError(f"{field.name}: expected a finite number, got {shown(text)!r}")
+    raise TweakError(f"{field.name}: expected {expected} ({_NUMBER_FORMS}), got {shown(text)!r}")
+
+
 def _to_int(field: Field, raw: Any) -> int:
     if isinstance(raw, bool):
         raise TweakError(f"{field.name}: expected a whole number, got {raw}")
     if isinstance(raw, int):
+        if raw.bit_length() > _INT_DIGITS * 3.32:  # 3.32 bits a decimal digit
+            raise TweakError(f"{field.name}: the number is too large")
         return raw
     if isinstance(raw, float):
         if raw.is_integer():
             return int(raw)
         raise TweakError(f"{field.name}: expected a whole number, got {raw}")
-    text = str(raw).strip().replace("_", "")
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        f = float(text)
-    except ValueError:
-        raise TweakError(f"{field.name}: expected a whole number, got {str(raw)!r}") from None
-    if math.isfinite(f) and f.is_integer():
-        return int(f)
-    raise TweakError(f"{field.name}: expected a whole number, got {str(raw)!r}")
+    text = _number_text(field, raw, "a whole number")
+    # Decimal, not float: "1e30" is exactly 10**30, and "12345678901234567891" stays itself.
+    exact = Decimal(text)
+    if exact.adjusted() >= _INT_DIGITS:
+        raise TweakError(f"{field.name}: {shown(text)!r} is too large a number")
+    if exact != exact.to_integral_value():
+        raise TweakError(f"{field.name}: expected a whole number, got {shown(text)!r}")
+    return int(exact)
 
 
 def _to_float(field: Field, raw: Any) -> float:
     if isinstance(raw, bool):
         raise TweakError(f"{field.name}: expected a number, got {raw}")
-    if isinstance(raw, (int, float)):
-        value = float(raw)
-    else:
-        text = str(raw).strip().replace(",", ".") if str(raw).count(",") == 1 and "." not in str(
-            raw
-        ) else str(raw).strip()
-        try:
-            value = float(text)
-        except ValueError:
-            raise TweakError(f"{field.name}: expected a number, got {str(raw)!r}") from None
+    try:
+        if isinstance(raw, (int, float)):
+            value = float(raw)
+        else:
+            value = float(_number_text(field, raw, "a number"))
+    except OverflowError:  # an int beyond any float
+        raise TweakError(f"{field.name}: expected a finite number; this one is too large") from None
     if not math.isfinite(value):
         raise TweakError(f"{field.name}: expected a finite number")
     return value
@@ -222,11 +269,13 @@ def _json_value(field: Field, raw: Any) -> Any:
     if not text:
         raise TweakError(f"{field.name}: empty; enter JSON")
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise TweakError(
             f"{field.name}: invalid JSON at {error_position(exc)}: {exc.msg}"
         ) from None
+    except ValueError as exc:
+        raise TweakError(f"{field.name}: invalid JSON: {exc}") from None
 
 
 def _coerce_str_list(field: Field, raw: Any) -> list[str]:
@@ -236,11 +285,13 @@ def _coerce_str_list(field: Field, raw: Any) -> list[str]:
         text = raw.strip()
         if text.startswith("["):
             try:
-                raw = json.loads(text)
+                raw = json.loads(text, parse_constant=_no_constant)
             except json.JSONDecodeError as exc:
                 raise TweakError(
                     f"{field.name}: invalid JSON list at column {exc.colno}: {exc.msg}"
                 ) from None
+            except ValueError as exc:
+                raise TweakError(f"{field.name}: invalid JSON list: {exc}") from None
         else:
             raw = text.splitlines() if "\n" in text else ([text] if text else [])
     if not isinstance(raw, list):

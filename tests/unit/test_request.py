@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lfdesk.core.request import Connection, RequestError, RunRequest
+from lfdesk.core.profiles import connection_for
+from lfdesk.core.request import DEFAULT_BASE_URL, Connection, RequestError, RunRequest
 
 
 def test_v1_url_body_and_headers() -> None:
@@ -50,3 +51,93 @@ def test_flow_ref_is_quoted() -> None:
     assert RunRequest(flow_ref="a b/c").path == "/v1/run/a%20b%2Fc"
     with pytest.raises(RequestError):
         _ = RunRequest(flow_ref="").path
+
+
+# --- what would be sent is exactly what was set, or nothing is (issue 8) -------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"tweaks": {"A-1": {"k": {"a": [1, float("nan")]}}}}, "the tweak A-1.k at a[1] is NaN"),
+        ({"tweaks": {"A-1": {"t": float("inf")}}}, "the tweak A-1.t is Infinity"),
+        ({"tweaks": {"A-1": {"t": -float("inf")}}}, "-Infinity, which JSON cannot carry"),
+        ({"input_value": "argv \udcff"}, "the input is not valid Unicode text (a lone surrogate, \\udcff, at character 6)"),
+        ({"tweaks": {"A-1": {"t": "\ud800"}}}, "the tweak A-1.t is not valid Unicode"),
+        ({"tweaks": {"A-1": {"t": {"\udfff": 1}}}}, "the tweak A-1.t has a key that is not valid Unicode"),
+        ({"session_id": "s\udcff"}, "the session id is not valid Unicode"),
+        ({"flow_ref": "flow\udcff"}, "the flow reference flow\\udcff is not valid Unicode"),
+        ({"api": "v2", "flow_id": "1a77", "input_value": "\ud83d"}, "the input is not valid Unicode"),
+    ],
+)
+def test_what_json_cannot_carry_is_refused_before_anything_is_sent(changes: dict[str, object], message: str) -> None:
+    request = RunRequest(flow_ref="f", input_value="hi").with_(**changes)
+    for build in (request.body, request.body_json):
+        with pytest.raises(RequestError) as caught:
+            build()
+        text = str(caught.value)
+        assert message in text
+        assert text.isprintable()  # one line, and printable on any terminal
+
+
+def test_body_json_is_the_last_guard(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Even with body()'s own check gone, no NaN or non-JSON value reaches the wire."""
+    import lfdesk.core.request as request_module
+
+    monkeypatch.setattr(request_module, "json_problem", lambda value: None)
+    for value in (float("nan"), float("inf"), {1, 2}):
+        request = RunRequest(flow_ref="f", tweaks={"A-1": {"x": value}})
+        with pytest.raises(RequestError, match="cannot be written as JSON"):
+            request.body_json()
+
+
+def test_body_json_keeps_every_number_and_character() -> None:
+    tweaks = {"A-1": {"big": 2**64 + 1, "neg_zero": -0.0, "tiny": 5e-324, "one": 1.0,
+                      "__proto__": {"x": "ünï 😀\u2028"}}}
+    text = RunRequest(flow_ref="f", tweaks=tweaks).body_json(indent=None)
+    assert '"big": 18446744073709551617' in text and '"neg_zero": -0.0' in text
+    assert '"tiny": 5e-324' in text and '"one": 1.0' in text
+    assert '"__proto__": {"x": "ünï 😀\u2028"}' in text
+
+
+def test_deeply_nested_values_are_checked_without_recursion() -> None:
+    deep: object = "\ud800"
+    for _ in range(100_000):
+        deep = [deep]
+    with pytest.raises(RequestError, match="not valid Unicode"):
+        RunRequest(flow_ref="f", tweaks={"A-1": {"x": deep}}).body()
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("", "no server URL given"),
+        ("   ", "no server URL given"),
+        ("file:///etc/passwd", "must start with http:// or https://"),
+        ("javascript:alert(1)", "must start with http:// or https://"),
+        ("ftp://example.com", "must start with http:// or https://"),
+        ("127.0.0.1:7860", "must start with http:// or https://"),
+        ("http://", "no host name"),
+        ("http://host:99999", "malformed (Port out of range"),
+        ("http://user:s3cret@host:x", "malformed"),
+        ("http://host/?a=1", "query"),
+        ("http://host/#top", "fragment"),
+        ("http://ho\nst", "characters a URL cannot hold"),
+        ("http://host\udcff", "characters a URL cannot hold"),
+    ],
+)
+def test_a_connection_is_made_only_to_an_http_url(url: str, message: str) -> None:
+    with pytest.raises(RequestError) as caught:
+        Connection(url)
+    text = str(caught.value)
+    assert message in text and text.isprintable()
+    assert "s3cret" not in text  # never repeats the URL, which may hold a password
+    with pytest.raises(RequestError):
+        connection_for(None, url)
+
+
+def test_only_no_url_at_all_means_the_local_default() -> None:
+    assert connection_for(None, None).base_url == DEFAULT_BASE_URL
+    assert Connection().base_url == DEFAULT_BASE_URL
+    assert Connection(" https://LF.example.com/base/ ").base_url == "https://LF.example.com/base"
+    assert Connection("HTTP://u:p@127.0.0.1:1").api_root == "HTTP://u:p@127.0.0.1:1/api"

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
+import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -174,3 +177,163 @@ def test_any_text_is_accepted_verbatim_by_text_fields(text: str) -> None:
     t = TweakSet(load_flow(DATA / "echo_chat.flow.json"))
     assert t.set(PROMPT, "template", text) == text
     json.dumps(t.to_json())
+
+
+# --- a tweak is sent exactly as set, or refused (issue 8) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "raw", "message"),
+    [
+        ("model_kwargs", {"a": [1, float("nan")]}, "model_kwargs at a[1]: the value is NaN"),
+        ("model_kwargs", {"a": {"b": float("inf")}}, "at a.b: the value is Infinity"),
+        ("model_kwargs", {"a": -float("inf")}, "-Infinity, which JSON cannot carry"),
+        ("model_kwargs", '{"a": NaN}', "NaN is not a JSON number"),
+        ("model_kwargs", '{"a": [-Infinity]}', "-Infinity is not a JSON number"),
+        ("temperature", float("nan"), "NaN, which JSON cannot carry"),
+        ("temperature", "Infinity", "expected a finite number"),
+        ("max_tokens", float("inf"), "max_tokens: the value is Infinity"),
+        ("model_name", float("nan"), "NaN, which JSON cannot carry"),  # never the text "nan"
+        ("model_kwargs", {"a": "x\udcff"}, "at a: the value is not valid Unicode text"),
+        ("model_kwargs", '{"a": "\\ud800"}', "lone surrogate, \\ud800, at character 1"),
+        ("model_kwargs", {"k\ud83d": 1}, "has a key that is not valid Unicode"),
+        ("api_key", GlobalVariable("VAR\udcff"), "not valid Unicode"),
+    ],
+)
+def test_what_json_cannot_carry_is_refused_in_one_line(
+    tweaks: TweakSet, field: str, raw: object, message: str
+) -> None:
+    with pytest.raises(TweakError) as caught:
+        tweaks.set(OPENAI, field, raw)
+    text = str(caught.value)
+    assert message in text
+    assert "\n" not in text and text.isprintable()  # printable: no raw surrogate either
+    assert tweaks.to_json() == {}
+
+
+def test_text_that_is_not_unicode_is_refused_in_text_and_list_fields() -> None:
+    t = TweakSet(load_flow(DATA / "echo_chat.flow.json"))
+    with pytest.raises(TweakError, match="template: the value is not valid Unicode"):
+        t.set(PROMPT, "template", "argv bytes \udcff\udcfe")  # what Python makes of bad argv
+    flow = parse_flow({"data": {"nodes": [{"id": "F-1", "data": {"id": "F-1", "type": "F", "node": {"template": {
+        "tags": {"type": "str", "_input_type": "MessageTextInput", "list": True, "value": []},
+    }}}}], "edges": []}})
+    lists = TweakSet(flow)
+    with pytest.raises(TweakError, match="NaN is not a JSON number"):
+        lists.set("F-1", "tags", '["a", NaN]')  # not the text "nan"
+    with pytest.raises(TweakError, match=r"at \[1\]: the value is not valid Unicode"):
+        lists.set("F-1", "tags", ["a", "\ud800"])
+    assert lists.to_json() == {}
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "value"),
+    [
+        ("temperature", " 0.5 ", 0.5),  # spaces around are ignored
+        ("temperature", ".5", 0.5),
+        ("temperature", "5e-1", 0.5),
+        ("temperature", "+1", 1.0),
+        ("temperature", "-0", -0.0),
+        ("max_tokens", "1_000", 1000),  # `_` between digits, as Python writes 1_000
+        ("max_tokens", "1e3", 1000),
+        ("max_tokens", "2.0", 2),
+        ("seed", "12345678901234567891", 12345678901234567891),  # exact, not through a float
+        ("seed", "1e25", 10**25),
+    ],
+)
+def test_number_text_that_is_accepted(tweaks: TweakSet, field: str, text: str, value: float) -> None:
+    got = tweaks.set(OPENAI, field, text)
+    assert got == value and type(got) is type(value)
+    assert math.copysign(1, got) == math.copysign(1, value)
+
+
+@pytest.mark.parametrize(
+    ("field", "text"),
+    [
+        ("temperature", "1,000"),  # a thousand, or one: refused, never 1.0
+        ("temperature", "0,7"),
+        ("max_tokens", "1,000"),
+        ("max_tokens", "1.000,5"),
+        ("max_tokens", "1 000"),
+        ("max_tokens", "1'000"),
+        ("max_tokens", "1__000"),
+        ("max_tokens", "_1000"),
+        ("max_tokens", "1000_"),
+        ("max_tokens", "0x10"),
+        ("max_tokens", "0b11"),
+        ("temperature", "0x1p-1"),
+        ("max_tokens", "\uff11\uff12"),  # full-width digits
+        ("max_tokens", "\u0661\u0662"),  # Arabic-Indic digits
+        ("temperature", "1e"),
+        ("temperature", ""),
+    ],
+)
+def test_number_text_that_could_be_read_two_ways_is_refused(tweaks: TweakSet, field: str, text: str) -> None:
+    with pytest.raises(TweakError) as caught:
+        tweaks.set(OPENAI, field, text)
+    assert "no commas or other separators" in str(caught.value)
+    assert tweaks.to_json() == {}
+
+
+def test_huge_numbers_are_refused_not_hung_on(tweaks: TweakSet) -> None:
+    with pytest.raises(TweakError, match="too large"):
+        tweaks.set(OPENAI, "seed", "1e999999999")
+    with pytest.raises(TweakError, match="too large"):
+        tweaks.set(OPENAI, "seed", 10**5000)
+    with pytest.raises(TweakError, match="finite number"):
+        tweaks.set(OPENAI, "temperature", 10**400)
+
+
+_FINITE_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(st.dictionaries(st.text(), _FINITE_JSON, max_size=4))
+def test_any_json_object_is_taken_as_it_is(value: dict[str, object]) -> None:
+    t = TweakSet(load_flow(DATA / "echo_chat.flow.json"))
+    assert t.set(OPENAI, "model_kwargs", value) == value
+    assert t.set(OPENAI, "model_kwargs", json.dumps(value)) == value
+
+
+@given(st.dictionaries(st.text(), _FINITE_JSON, min_size=1, max_size=4), st.sampled_from(
+    [float("nan"), float("inf"), -float("inf"), "\ud800", "a\udfff"]), st.data())
+def test_anything_json_cannot_carry_is_refused_wherever_it_is(
+    value: dict[str, object], bad: object, data: st.DataObject
+) -> None:
+    # Put `bad` somewhere inside: under a key, or in a list, at any depth.
+    holder: object = value
+    while True:
+        if isinstance(holder, dict) and holder:
+            key = data.draw(st.sampled_from(sorted(holder)))
+            if isinstance(holder[key], dict | list) and holder[key] and data.draw(st.booleans()):
+                holder = holder[key]
+                continue
+            holder[key] = bad
+        elif isinstance(holder, list) and holder:
+            i = data.draw(st.integers(0, len(holder) - 1))
+            if isinstance(holder[i], dict | list) and holder[i] and data.draw(st.booleans()):
+                holder = holder[i]
+                continue
+            holder[i] = bad
+        break
+    t = TweakSet(load_flow(DATA / "echo_chat.flow.json"))
+    with pytest.raises(TweakError, match=r"JSON cannot carry|not valid Unicode"):
+        t.set(OPENAI, "model_kwargs", value)
+    assert t.to_json() == {}
+
+
+@given(st.text(alphabet="0123456789_.,eE+- x'\u0661\uff11", max_size=12) | st.text(max_size=6))
+def test_number_text_is_a_number_in_the_documented_form_or_refused(text: str) -> None:
+    t = TweakSet(load_flow(DATA / "echo_chat.flow.json"))
+    try:
+        value = t.set(OPENAI, "seed", text)
+    except TweakError as exc:
+        assert "\n" not in str(exc)
+        return
+    # Only ASCII digits, sign, point, exponent and `_` between digits: nothing else got in.
+    assert re.fullmatch(r"[+-]?[0-9_.eE+-]+", text.strip())
+    assert "," not in text and "__" not in text
+    assert value == int(Decimal(text.strip()))
