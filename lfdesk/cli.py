@@ -301,6 +301,8 @@ def _connection_of(profile: Profile | None, url: str | None) -> Connection:
     try:
         return connection_for(profile, url)
     except RequestError as exc:
+        if profile is None:  # the user's --url: a usage error, and never the default instead
+            _fail(f"--url: {exc}", EXIT_USAGE)
         _fail(str(exc))
 
 
@@ -324,10 +326,13 @@ def cmd_snippet(args: argparse.Namespace) -> int:
     from lfdesk.core.document import RunOptions, build_request
     from lfdesk.core.request import RequestError
 
+    bad_key_env = codegen.key_env_problem(args.key_env)
+    if bad_key_env is not None:
+        _fail(f"--key-env: {bad_key_env}", EXIT_USAGE)
     flow = _load_flow(args.flow)
     tweaks = _apply_tweaks(flow, args.tweaks_file, args.tweak)
     profile = _profile(args.profile) if args.profile else None
-    if profile is not None and args.url:
+    if profile is not None and args.url is not None:
         _fail("give --profile or --url, not both", EXIT_USAGE)
     connection = _connection_of(profile, args.url)
     try:

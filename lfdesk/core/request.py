@@ -256,14 +256,25 @@ class RunRequest:
     def body(self) -> dict[str, Any]:
         """The JSON body; RequestError when it would not say exactly what was set (a NaN or
         infinite number, text that is not valid Unicode), so nothing is run or written."""
-        body = self._body()
-        found = json_problem(body)
+        self.check()
+        return self._body()
+
+    def check(self) -> None:
+        """RequestError when a value could not be sent exactly as set: a NaN or infinite
+        number, or text that is not valid Unicode, anywhere in what a body or URL carries."""
+        carried = {
+            "flow_ref": self.flow_ref,
+            "flow_id": self.flow_id,
+            "input_value": self.input_value,
+            "input_type": self.input_type,
+            "output_type": self.output_type,
+            "output_component": self.output_component,
+            "session_id": self.session_id,
+            "tweaks": self.effective_tweaks(),
+        }
+        found = json_problem(carried)
         if found is not None:
             raise RequestError(_what(found[0]) + " " + found[1])
-        ref = self.flow_ref or self.flow_id or ""
-        if self.api == "v1" and text_problem(ref) is not None:
-            raise RequestError(f"the flow reference {shown(ref)} {text_problem(ref)}")
-        return body
 
     def _body(self) -> dict[str, Any]:
         tweaks = self.effective_tweaks()
@@ -309,7 +320,12 @@ def _is_input_component(component_id: str) -> bool:
     return any(m in component_id for m in INPUT_COMPONENT_MARKERS)
 
 
-_BODY_NAMES = {"input_value": "the input", "session_id": "the session id", "flow_id": "the flow id"}
+_BODY_NAMES = {
+    "input_value": "the input",
+    "session_id": "the session id",
+    "flow_id": "the flow id",
+    "flow_ref": "the flow reference",
+}
 
 
 def _what(path: JsonPath) -> str:

@@ -143,3 +143,112 @@ def test_token_set_without_a_keyring_says_so_in_one_line(tmp_path: Path) -> None
     for path in tmp_path.rglob("*"):
         if path.is_file():
             assert b"sk-secret-123" not in path.read_bytes(), path
+
+
+# --- what is sent is what the user set, or nothing is (issue 8) ------------------------------
+
+
+def _one_line_failure(code: int, want: int, err: str, out: str, fragment: str) -> None:
+    assert code == want, err
+    assert fragment in err, err
+    assert err.count("\n") == 1 and err.startswith("lfdesk: ") and "Traceback" not in err
+    assert out == ""  # no snippet, no answer
+
+
+@pytest.mark.parametrize("name", ["MY-KEY", "1KEY", "MY KEY", "KEY;rm -rf /", "KEY\n", "", "K\u00c9Y"])
+def test_key_env_that_is_not_a_variable_name_is_a_usage_error(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    for lang in ("curl", "javascript", "go"):
+        code = main(["snippet", ECHO, "--lang", lang, "--key-env", name])
+        captured = capsys.readouterr()
+        _one_line_failure(code, 2, captured.err, captured.out, "--key-env: ")
+        assert "not a usable environment variable name" in captured.err
+
+
+def test_key_env_that_is_a_variable_name_is_used(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["snippet", ECHO, "--lang", "curl", "--key-env", "_My_Key2"]) == 0
+    assert "$_My_Key2" in capsys.readouterr().out
+
+
+class _NoClient:
+    """Stands in for LangflowClient where nothing may be sent."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        raise AssertionError(f"a client was made for {args!r}: the key would have been sent")
+
+
+@pytest.mark.parametrize(
+    ("url", "fragment"),
+    [
+        ("", "--url: no server URL given"),
+        ("file:///etc/passwd", "--url: the server URL must start with http:// or https://"),
+        ("javascript:alert(1)", "--url: the server URL must start with http:// or https://"),
+        ("ftp://example.com", "must start with http:// or https://"),
+        ("http://host:99999", "--url: the server URL is malformed"),
+    ],
+)
+def test_a_url_that_is_not_http_makes_no_snippet_and_no_run(
+    url: str, fragment: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import lfdesk.core.api
+
+    monkeypatch.setenv("LANGFLOW_API_KEY", "sk-must-stay-home")
+    monkeypatch.setattr(lfdesk.core.api, "LangflowClient", _NoClient)
+    for lang in codegen.names():
+        code = main(["snippet", ECHO, "--lang", lang, "--url", url])
+        captured = capsys.readouterr()
+        _one_line_failure(code, 2, captured.err, captured.out, fragment)
+    for args in (["run", "echo-chat"], ["run", ECHO], ["flows"], ["pull", "echo-chat", "-o", "x.json"]):
+        code = main([*args, "--url", url])
+        captured = capsys.readouterr()
+        _one_line_failure(code, 2, captured.err, captured.out, fragment)
+
+
+def test_profile_and_an_empty_url_are_both_given(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LFDESK_HOME", str(tmp_path))
+    assert main(["profile", "add", "p", "--url", "http://127.0.0.1:9"]) == 0
+    capsys.readouterr()
+    code = main(["snippet", ECHO, "--lang", "curl", "--profile", "p", "--url", ""])
+    captured = capsys.readouterr()
+    _one_line_failure(code, 2, captured.err, captured.out, "give --profile or --url, not both")
+
+
+@pytest.mark.parametrize(
+    ("tweak", "fragment"),
+    [
+        ("OpenAI.temperature=1,000", "no commas or other separators"),
+        ("OpenAI.temperature=0,7", "got '0,7'"),
+        ("OpenAI.max_tokens=0x100", "got '0x100'"),
+        ("OpenAI.temperature=nan", "expected a finite number"),
+        ('OpenAI.model_kwargs={"a": NaN}', "NaN is not a JSON number"),
+        ('OpenAI.model_kwargs={"a": [Infinity]}', "Infinity is not a JSON number"),
+        ('OpenAI.model_kwargs={"a": "\\udcff"}', "not valid Unicode text"),
+        ("PromptComponent-0ko7V.template=bad \udcff bytes", "not valid Unicode text"),
+    ],
+)
+def test_tweaks_that_would_not_be_sent_as_set_are_refused(
+    tweak: str, fragment: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for lang in ("curl", "javascript", "java"):
+        code = main(["snippet", ECHO, "--lang", lang, "--tweak", tweak])
+        captured = capsys.readouterr()
+        _one_line_failure(code, 1, captured.err, captured.out, fragment)
+    assert main(["snippet", ECHO, "--lang", "curl", "--tweak", "OpenAI.max_tokens= 1_000 "]) == 0
+    assert '"max_tokens": 1000' in capsys.readouterr().out
+
+
+def test_input_that_is_not_unicode_is_refused_before_any_snippet_or_run(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for lang in codegen.names():
+        code = main(["snippet", ECHO, "--lang", lang, "--input", "caf\udce9"])
+        captured = capsys.readouterr()
+        _one_line_failure(code, 1, captured.err, captured.out, "the input is not valid Unicode text")
+    # A run with a local flow fails before the request: nothing listens on port 9, so a
+    # request that went out would fail differently.
+    code = main(["run", ECHO, "--url", "http://127.0.0.1:9", "--input", "caf\udce9"])
+    captured = capsys.readouterr()
+    _one_line_failure(code, 1, captured.err, captured.out, "the input is not valid Unicode text")
+    # As a process: what Python makes of an argument that is not UTF-8.
+    proc = run_cli("snippet", ECHO, "--lang", "java", "--input", "caf\udce9")
+    _one_line_failure(proc.returncode, 1, proc.stderr, proc.stdout, "(a lone surrogate, \\udce9, at character 4)")

@@ -9,10 +9,24 @@ readable message on failure.
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lfdesk.core.request import DEFAULT_KEY_ENV, RunRequest
+from lfdesk.core.request import DEFAULT_KEY_ENV, RunRequest, shown
+
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def key_env_problem(name: str) -> str | None:
+    """Why `name` cannot be the environment variable a snippet reads its token from (it must
+    work as `$NAME` in a shell and `$env:NAME` in PowerShell), or None when it can."""
+    if _VARIABLE_NAME.match(name):
+        return None
+    return (
+        f"{shown(name)!r} is not a usable environment variable name "
+        "(letters, digits and _, not starting with a digit)"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +50,14 @@ class Generator:
     filename: str | None = None  # a fixed file name when the tool needs one (Java, C#)
 
     def render(self, request: RunRequest, options: RenderOptions | None = None) -> str:
-        return self.render_fn(request, options or RenderOptions())
+        """The program; ValueError for an unusable `key_env`, RequestError for a request
+        that could not be sent exactly as set (no snippet is better than a wrong one)."""
+        options = options or RenderOptions()
+        problem = key_env_problem(options.key_env)
+        if problem is not None:
+            raise ValueError(problem)
+        request.check()
+        return self.render_fn(request, options)
 
 
 # name -> module under lfdesk.core.codegen; each module defines GENERATOR.

@@ -24,10 +24,9 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from lfdesk.core.codegen import RenderOptions
+from lfdesk.core.codegen import RenderOptions, key_env_problem
 from lfdesk.core.request import RunRequest
 
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _PLACEHOLDER = re.compile(r"@([A-Z_]+)@")
 
@@ -49,10 +48,9 @@ def key_env(options: RenderOptions) -> str:
     """The environment variable the token is read from; it must be usable in every language
     (`$NAME` in a shell, `$env:NAME` in PowerShell)."""
     name = options.key_env
-    if not _IDENTIFIER.match(name):
-        raise ValueError(
-            f"{name!r} is not a usable environment variable name (letters, digits and _ only)"
-        )
+    problem = key_env_problem(name)
+    if problem is not None:
+        raise ValueError(problem)
     return name
 
 
