@@ -1,7 +1,8 @@
 """Start the GUI: QApplication, a qasync event loop, the main window, and a clean shutdown.
 
 ``run_app`` is what ``lfdesk`` with no subcommand runs; ``take_screenshot`` renders the
-window to a PNG for ``lfdesk screenshot`` (offscreen when there is no display).
+window to a PNG for ``lfdesk screenshot`` (offscreen when there is no display). SIGTERM (a
+desktop session logging out) and SIGINT (Ctrl+C) quit the app as closing its window does.
 PySide6 is always imported before qasync, so qasync picks the PySide6 binding.
 """
 
@@ -11,13 +12,16 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 # PySide6 comes in here (the ui modules), before qasync, which run_app and take_screenshot
 # import later: qasync then picks the PySide6 binding.
+from lfdesk.core import paths
 from lfdesk.core.history import RunHistory
 from lfdesk.core.presets import PresetLibrary
 from lfdesk.core.profiles import ProfileStore
@@ -142,6 +146,8 @@ class Desk:
         self.conn.cancel_all()
         self.history_ctrl.close()  # after the stop: a run stopped here is recorded
         if self.persist:
+            with contextlib.suppress(OSError):  # QSettings keeps a file's mode: make it 0600
+                paths.private_file(Path(self.window.qsettings().fileName()))
             self.window.save_window_state()
             self.save_settings()
 
@@ -179,6 +185,45 @@ def dispose_loop(loop: asyncio.AbstractEventLoop) -> None:
         if obj is not None and shiboken6.isValid(obj):
             shiboken6.delete(obj)
     asyncio.set_event_loop(None)
+
+
+def install_quit_signals(
+    loop: asyncio.AbstractEventLoop, quit_: Callable[[int], None]
+) -> Callable[[], None]:
+    """Call ``quit_(signum)`` in the loop on SIGTERM and SIGINT; returns the undo.
+
+    POSIX: the loop's own signal handling (a wakeup fd the Qt loop watches, so the signal is
+    seen at once even while Qt waits). Elsewhere (Windows has no ``add_signal_handler``): a
+    Python handler, and a timer that lets the interpreter run every 200 ms so it gets to it.
+    """
+    wanted = [signal.SIGINT, signal.SIGTERM]
+    try:
+        for signum in wanted:
+            loop.add_signal_handler(signum, quit_, int(signum))
+    except (NotImplementedError, RuntimeError, ValueError):
+        from PySide6.QtCore import QTimer
+
+        def handler(signum: int, _frame: object) -> None:
+            loop.call_soon_threadsafe(quit_, signum)
+
+        previous = {signum: signal.signal(signum, handler) for signum in wanted}
+        timer = QTimer()
+        timer.timeout.connect(lambda: None)
+        timer.start(200)
+
+        def undo_fallback() -> None:
+            timer.stop()
+            for signum, old in previous.items():
+                signal.signal(signum, old)
+
+        return undo_fallback
+
+    def undo() -> None:
+        for signum in wanted:
+            with contextlib.suppress(RuntimeError, ValueError):  # the loop is closed already
+                loop.remove_signal_handler(signum)
+
+    return undo
 
 
 def _application(argv: list[str]) -> Any:
@@ -228,7 +273,9 @@ def install_error_handlers(window: Any, loop: asyncio.AbstractEventLoop, log_fil
 
 
 def run_app(argv: list[str], flow_path: str | None) -> int:
-    """Run the GUI until the window closes; returns the exit code."""
+    """Run the GUI until the window closes, or SIGTERM or SIGINT asks it to quit (settings,
+    window state and the history are saved and closed either way); returns the exit code:
+    0, or 130 after SIGINT."""
     app = _application(argv)
     import qasync  # type: ignore[import-untyped]  # after PySide6 (imported by _application)
 
@@ -242,14 +289,16 @@ def run_app(argv: list[str], flow_path: str | None) -> int:
     desk = Desk(
         settings=settings, profiles=ProfileStore(), tokens=TokenStore(), history=RunHistory()
     )
-    if warning:
-        desk.notices.error(warning)
     install_error_handlers(desk.window, loop, log_file)
     desk.window.show()
     if flow_path:
         desk.documents.open_or_sample(flow_path)
     else:
         desk.documents.restore_last()
+    # After the flow opens (opening dismisses the banner), with what that said, if anything.
+    warnings = [w for w in (warning, *desk.profiles.warnings, desk.window.banner.text()) if w]
+    if warnings:
+        desk.notices.error(" ".join(warnings))
 
     # Qt must not leave its event loop under qasync's feet: closing the window ends main(),
     # which cleans up and only then stops the loop.
@@ -257,6 +306,16 @@ def run_app(argv: list[str], flow_path: str | None) -> int:
     closed = asyncio.Event()
     app.aboutToQuit.connect(closed.set)
     app.lastWindowClosed.connect(closed.set)
+    signalled: list[int] = []
+
+    def quit_on_signal(signum: int) -> None:
+        log.info("Quitting on signal %d", signum)
+        signalled.append(signum)
+        desk.window.close()  # as the user closing it: the same shutdown
+        closed.set()
+
+    undo_signals = install_quit_signals(loop, quit_on_signal)
+    log.info("Window open; quits on closing, SIGTERM or SIGINT")
 
     async def main() -> None:
         await closed.wait()
@@ -267,15 +326,23 @@ def run_app(argv: list[str], flow_path: str | None) -> int:
         loop.run_until_complete(main())
     except KeyboardInterrupt:
         desk.shutdown()
+        signalled.append(signal.SIGINT)
     finally:
+        undo_signals()
         dispose_loop(loop)
-    return 0
+    return 130 if signal.SIGINT in signalled else 0
+
+
+MAX_SCREENSHOT = (7680, 4320)  # 8K: Qt cannot allocate the pixels of much larger (it crashed)
 
 
 def _parse_size(size: tuple[int, int]) -> tuple[int, int]:
     w, h = size
     if w < 200 or h < 150:
         raise ValueError(f"window size {w}x{h} is too small (at least 200x150)")
+    if w > MAX_SCREENSHOT[0] or h > MAX_SCREENSHOT[1]:
+        most = "x".join(map(str, MAX_SCREENSHOT))
+        raise ValueError(f"window size {w}x{h} is too large (at most {most})")
     return w, h
 
 
@@ -364,8 +431,12 @@ def take_screenshot(
 
         loop.run_until_complete(settle())
         out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        ok = window.grab().save(str(out))
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            ok = False  # said below, in one line
+        else:
+            ok = window.grab().save(str(out))
     finally:
         window.close()
         loop.run_until_complete(desk.aclose())

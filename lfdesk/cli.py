@@ -638,10 +638,34 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
         w, h = (int(x) for x in args.size.lower().split("x"))
     except ValueError:
         _fail(f"--size {args.size!r}: expected WIDTHxHEIGHT, e.g. 1400x900", EXIT_USAGE)
+    _check_dirs()
     from lfdesk.app import take_screenshot
 
     result: int = take_screenshot(Path(args.out), args.flow, args.select, (w, h))
     return result
+
+
+def _check_dirs() -> None:
+    """The app's folders can be made and written (one line if not: a read-only data folder,
+    LFDESK_HOME on a file), before anything opens a file in them."""
+    from lfdesk.core.paths import StateDirError, check_dirs
+
+    try:
+        check_dirs()
+    except StateDirError as exc:
+        _fail(str(exc))
+
+
+def _launch_app(args_list: list[str]) -> int:
+    """The app, with FLOW.json if given; one line and exit 1 when it cannot start."""
+    try:
+        _check_dirs()
+    except CliError as exc:
+        print(f"lfdesk: {exc}", file=sys.stderr)
+        return exc.code
+    from lfdesk.app import run_app
+
+    return run_app(args_list, args_list[0] if args_list else None)
 
 
 COMMANDS = {
@@ -663,9 +687,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if len(args_list) > 1:
             print("usage: lfdesk [FLOW.json] | lfdesk COMMAND ...", file=sys.stderr)
             return EXIT_USAGE
-        from lfdesk.app import run_app
-
-        return run_app(args_list, args_list[0] if args_list else None)
+        return _launch_app(args_list)
     parser = _build_parser()
     args = parser.parse_args(args_list)
     if args.command is None:

@@ -83,8 +83,8 @@ def _unusable(kind: str, path: Path, exc: OSError) -> str:
         reason = "permission denied"
     where = f" (LFDESK_HOME is {home_override()})" if home_override() is not None else ""
     return (
-        f"lfdesk cannot use its {kind} folder {path}{where}: {reason}; make it a folder "
-        f"lfdesk can write, or set {HOME_ENV} to one."
+        f"cannot use the {kind} folder {path}{where}: {reason}; make it a folder lfdesk can "
+        f"write, or set {HOME_ENV} to one"
     )
 
 

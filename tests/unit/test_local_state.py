@@ -454,3 +454,96 @@ def test_setup_logging_makes_a_private_log(monkeypatch: pytest.MonkeyPatch) -> N
             root.removeHandler(handler)
             handler.close()
         root.setLevel(level)
+
+
+# --- the app: quits cleanly on signals, one line when its folders are unusable ---------------------
+
+
+def _start_app(home: Path, *args: str) -> subprocess.Popen[str]:
+    """``python -m lfdesk ARGS`` (offscreen), returned once its window is open and its signal
+    handlers are in place (it says so in its log)."""
+    environ = {**os.environ, "LFDESK_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.Popen([sys.executable, "-m", "lfdesk", *args], cwd=ROOT, env=environ,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    log = home / "data" / "lfdesk.log"
+    deadline = time.monotonic() + 60
+    while not (log.exists() and "Window open" in log.read_text()):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"the app did not start: {proc.communicate()}")
+        time.sleep(0.1)
+    return proc
+
+
+@posix_only
+@pytest.mark.parametrize(("signum", "status"), [(15, 0), (2, 130)])
+def test_app_quits_cleanly_on_sigterm_and_sigint(lfdesk_home: Path, signum: int, status: int) -> None:
+    from helpers.data import ECHO_FLOW
+
+    proc = _start_app(lfdesk_home, str(ECHO_FLOW))
+    proc.send_signal(signum)
+    try:
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == status, err
+    assert "Traceback" not in err
+    settings = json.loads((lfdesk_home / "config" / "settings.json").read_text())
+    assert settings["last_flow_path"] == str(ECHO_FLOW.absolute())  # settings saved
+    window = (lfdesk_home / "config" / "window.ini").read_text()
+    assert "geometry=" in window and "splitters" in window  # layout saved
+    data = lfdesk_home / "data"
+    assert (data / "history.sqlite3").exists() and not (data / "history.sqlite3-wal").exists()  # closed
+    assert f"Quitting on signal {signum}" in (data / "lfdesk.log").read_text()
+    written = [p for p in lfdesk_home.rglob("*") if p.is_file()]
+    assert {str(p.relative_to(lfdesk_home)): mode(p) for p in written} == {
+        str(p.relative_to(lfdesk_home)): 0o600 for p in written}
+    folders = [lfdesk_home, *(p for p in lfdesk_home.rglob("*") if p.is_dir())]
+    assert {p.name: mode(p) for p in folders} == {p.name: 0o700 for p in folders}
+
+
+@pytest.mark.parametrize("command", [[], ["screenshot", "out.png"]], ids=["app", "screenshot"])
+def test_lfdesk_home_on_a_file_ends_in_one_line(tmp_path: Path, command: list[str]) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    result = lfdesk(*command, home=blocker)
+    assert result.returncode == 1
+    line = one_line(result.stderr)
+    assert line.startswith("lfdesk: cannot use the config folder") and "a file is in the way" in line
+
+
+def _read_only(folder: Path, command: list[str]) -> list[str]:
+    """``command`` run with ``folder`` read-only: its mode for a normal user; root writes
+    anywhere, so for root a read-only bind mount in a mount namespace of its own."""
+    if os.geteuid() != 0:
+        os.chmod(folder, 0o555)
+        return command
+    if subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode != 0:
+        pytest.skip("running as root without unshare -m: no way to make a folder read-only")
+    mount = 'mount --bind -o ro "$1" "$1" && shift && exec "$@"'
+    return ["unshare", "-m", "sh", "-c", mount, "sh", str(folder), *command]
+
+
+@posix_only
+@pytest.mark.parametrize("command", [[], ["screenshot"]], ids=["app", "screenshot"])
+def test_read_only_data_folder_ends_in_one_line(tmp_path: Path, command: list[str]) -> None:
+    home = tmp_path / "home"
+    data = home / "data"
+    data.mkdir(parents=True)
+    args = [*command, str(tmp_path / "out.png")] if command else []
+    environ = {**os.environ, "LFDESK_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
+    try:
+        result = subprocess.run(_read_only(data, [sys.executable, "-m", "lfdesk", *args]),
+                                capture_output=True, text=True, timeout=60, cwd=ROOT, env=environ)
+    finally:
+        os.chmod(data, 0o700)
+    assert result.returncode == 1, result.stderr
+    line = one_line(result.stderr)
+    assert line.startswith(f"lfdesk: cannot use the data folder {data}") and "LFDESK_HOME" in line
+
+
+def test_screenshot_size_is_capped_with_a_message(tmp_path: Path) -> None:
+    result = lfdesk("screenshot", str(tmp_path / "huge.png"), "--size", "100000x100000", home=tmp_path / "home")
+    assert result.returncode == 2
+    assert one_line(result.stderr) == "lfdesk screenshot: window size 100000x100000 is too large (at most 7680x4320)"
+    assert not (tmp_path / "huge.png").exists()
