@@ -14,7 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from lfdesk.core.jsontext import error_position
+from lfdesk.core.jsontext import JsonLimitError, error_position, loads
 from lfdesk.core.tables import TableColumn, table_schema
 
 
@@ -394,9 +394,11 @@ def parse_flow_bytes(raw: bytes | str, source: str = "flow") -> Flow:
         except UnicodeDecodeError as exc:
             raise FlowError(f"{source}: not UTF-8 text (bad byte at offset {exc.start})") from exc
     try:
-        data = json.loads(raw)
+        data = loads(raw)
     except json.JSONDecodeError as exc:
         raise FlowError(f"{source}: not valid JSON at {error_position(exc)}: {exc.msg}") from exc
+    except JsonLimitError as exc:  # nested past any real flow (json itself would recurse)
+        raise FlowError(f"{source}: {exc}") from None
     return parse_flow(data, source=source)
 
 
@@ -498,8 +500,8 @@ def _collect_edges(raw_edges: list[Any], out: list[Edge], source: str, where: st
 def _field_from_handle_string(handle: str) -> str | None:
     """Handle strings are JSON with `œ` in place of quotes."""
     try:
-        decoded = json.loads(handle.replace("œ", '"'))
-    except (json.JSONDecodeError, ValueError):
+        decoded = loads(handle.replace("œ", '"'))
+    except ValueError:  # not JSON, or nested too deep
         return None
     name = decoded.get("fieldName") if isinstance(decoded, dict) else None
     return name if isinstance(name, str) else None

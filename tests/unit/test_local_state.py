@@ -547,3 +547,32 @@ def test_screenshot_size_is_capped_with_a_message(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert one_line(result.stderr) == "lfdesk screenshot: window size 100000x100000 is too large (at most 7680x4320)"
     assert not (tmp_path / "huge.png").exists()
+
+
+# --- deeply nested flow files ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("depth", [300, 100_000])
+def test_deeply_nested_flow_file_is_one_line(tmp_path: Path, depth: int) -> None:
+    from lfdesk.core.flow import FlowError, load_flow
+
+    flow = tmp_path / "deep.json"
+    flow.write_text('{"data": {"nodes": [], "edges": [], "x": ' + "[" * depth + "]" * depth + "}}")
+    with pytest.raises(FlowError, match="nested more than 200 levels deep"):
+        load_flow(flow)
+    result = lfdesk("components", str(flow), home=tmp_path / "home")
+    assert result.returncode == 1
+    assert one_line(result.stderr) == f"lfdesk: {flow}: nested more than 200 levels deep"
+
+
+def test_deeply_nested_edge_handle_is_ignored_not_a_crash() -> None:
+    """Edge handles are JSON inside a string (quotes as œ): decoded with the same limits."""
+    from helpers.data import ECHO_FLOW
+
+    from lfdesk.core.flow import parse_flow
+
+    data = json.loads(ECHO_FLOW.read_text())
+    edge = data["data"]["edges"][0]
+    edge.pop("data", None)
+    edge["targetHandle"] = "[" * 50_000 + "]" * 50_000
+    assert parse_flow(data).components  # the edge's field is unknown, the flow still opens
