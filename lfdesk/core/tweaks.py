@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from lfdesk.core import jsontext
 from lfdesk.core.flow import Component, Field, FieldKind, Flow
 from lfdesk.core.jsontext import error_position
 from lfdesk.core.paths import write_text_atomic
@@ -513,15 +514,27 @@ class TweakSet:
         return problems
 
 
+MAX_PRESET_SIZE = 16 * 1024 * 1024  # far beyond any real set of tweaks
+
+
 def load_preset(path: str | Path) -> dict[str, Any]:
-    """Read a preset file: exactly a tweaks object."""
+    """Read a preset (or ``--tweaks-file``) file: exactly a tweaks object. PresetError, one
+    line naming the file, for anything else: unreadable, not UTF-8, not JSON, too large,
+    nested deeper than ``jsontext.MAX_DEPTH``."""
     p = Path(path)
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        with p.open("rb") as handle:
+            raw = handle.read(MAX_PRESET_SIZE + 1)
     except OSError as exc:
         raise PresetError(f"{p}: cannot read ({exc.strerror or exc})") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise PresetError(f"{p}: not valid JSON ({exc})") from exc
+    if len(raw) > MAX_PRESET_SIZE:
+        raise PresetError(f"{p}: larger than {MAX_PRESET_SIZE // 2**20} MB")
+    try:
+        data = jsontext.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise PresetError(f"{p}: not UTF-8 text (bad byte at offset {exc.start})") from None
+    except ValueError as exc:  # not JSON, or nested too deep
+        raise PresetError(f"{p}: {jsontext.describe(exc)}") from None
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise PresetError(f"{p}: a preset is a JSON object of {{component id: {{field: value}}}}")
     return data

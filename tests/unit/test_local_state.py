@@ -266,7 +266,11 @@ def test_deeply_nested_profiles_file_is_one_line(lfdesk_home: Path, depth: int) 
         ("{not json", "not valid JSON"),
         ('["a list"]', "a preset is a JSON object"),
         ('{"Nope": {"x": 1}}', "Nope"),
+        ('{"OpenAI": {"x": ' + "[" * 100_000 + "]" * 100_000 + "}}", "nested more than 200 levels deep"),
+        ('{"OpenAI": ' + "[" * 300 + "]" * 300 + "}", "nested more than 200 levels deep"),
+        ('{"OpenAI": {"x": "' + "x" * (17 * 1024 * 1024) + '"}}', "larger than 16 MB"),
     ],
+    ids=["syntax", "not-an-object", "unknown-component", "deep", "deep-300", "huge"],
 )
 def test_tweaks_file_errors_name_the_file_once(tmp_path: Path, content: str, fragment: str,
                                                capsys: pytest.CaptureFixture[str]) -> None:
