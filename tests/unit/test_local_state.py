@@ -580,3 +580,42 @@ def test_deeply_nested_edge_handle_is_ignored_not_a_crash() -> None:
     edge.pop("data", None)
     edge["targetHandle"] = "[" * 50_000 + "]" * 50_000
     assert parse_flow(data).components  # the edge's field is unknown, the flow still opens
+
+
+@posix_only
+def test_pulled_flow_is_0600_in_new_0700_folders(tmp_path: Path) -> None:
+    """``lfdesk pull`` against a small server on loopback: the file it writes is private."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from helpers.data import ECHO_FLOW
+
+    body = ECHO_FLOW.read_bytes()
+    flow_id = json.loads(body)["id"]
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            ok = self.path == f"/api/v1/flows/{flow_id}"
+            data = body if ok else b'{"detail": "Not Found"}'
+            self.send_response(200 if ok else 404)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    out = tmp_path / "pulled" / "here" / "flow.json"
+    old_umask = os.umask(0o022)
+    try:
+        result = lfdesk("pull", flow_id, "--url", f"http://127.0.0.1:{server.server_address[1]}",
+                        "-o", str(out), home=tmp_path / "home")
+    finally:
+        os.umask(old_umask)
+        server.shutdown()
+        server.server_close()
+    assert result.returncode == 0, result.stderr
+    assert json.loads(out.read_text())["id"] == flow_id
+    assert mode(out) == 0o600 and mode(out.parent) == 0o700 and mode(out.parent.parent) == 0o700
