@@ -1,40 +1,48 @@
 """LangflowClient: one ``httpx.AsyncClient`` that runs, streams and lists flows.
 
-Every failure reaches the caller as a ``LangflowError`` subclass (never an httpx exception);
-the token goes only into the auth header and is never logged or put in a message. Self-hosted
-Langflow and DataStax differ only in ``Connection`` (API root and auth header).
+Every failure reaches the caller as a ``LangflowError`` subclass (never an httpx exception)
+in one line; the token goes only into the auth header, and it and any credentials in the
+server's URL are masked in every message, event and log line, whatever the server echoes.
+Each request has a deadline and each body a size limit (``Timeouts``, ``body.Limits``), so a
+hostile server can neither hold lfdesk nor fill its memory. Self-hosted Langflow and DataStax
+differ only in ``Connection`` (API root and auth header).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import functools
 import logging
 import mimetypes
 import os
-import re
-import ssl
-import uuid
-from collections.abc import AsyncGenerator
-from dataclasses import dataclass
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, cast
+from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
 from urllib.parse import quote, urlsplit
 
 import httpx
 
 from lfdesk import __version__
+from lfdesk.core.api.body import ACCEPT_ENCODING, Limits, Reply, decoded, read_reply
 from lfdesk.core.api.errors import (
     TRANSPORT_ERRORS,
     FlowNotFoundError,
     HTTPStatusError,
     LangflowError,
+    ReplyTooLargeError,
     StreamCutError,
     StreamError,
     StreamProtocolError,
     error_from_response,
     excerpt_of,
+    scrub,
+    scrub_data,
+    scrub_error,
+    secret_forms,
+    size_text,
 )
 from lfdesk.core.api.events import (
     EndEvent,
@@ -43,19 +51,35 @@ from lfdesk.core.api.events import (
     RunResult,
     StreamEvent,
 )
-from lfdesk.core.api.streams import LegacyStreamParser, NdjsonParser, SseParser
-from lfdesk.core.api.transport import Timeouts, ssl_verify, transport_error
+from lfdesk.core.api.server import FlowSummary, ServerInfo, is_uuid, parse_version
+from lfdesk.core.api.streams import (
+    LegacyStreamParser,
+    NdjsonParser,
+    SseParser,
+    find_stream_url,
+)
+from lfdesk.core.api.transport import (
+    Deadline,
+    Timeouts,
+    check_address,
+    ssl_verify,
+    transport_error,
+)
 from lfdesk.core.flow import Flow, parse_flow
-from lfdesk.core.redact import show_url
+from lfdesk.core.jsontext import JsonLimitError
+from lfdesk.core.jsontext import loads as json_loads
+from lfdesk.core.redact import register_secret, show_url
 from lfdesk.core.request import Connection, RunRequest
 
 __all__ = [
     "LEGACY_STREAM_BEFORE",
     "FlowSummary",
     "LangflowClient",
+    "Limits",
     "ServerInfo",
     "Timeouts",
     "parse_version",
+    "secret_forms",
 ]
 
 log = logging.getLogger(__name__)
@@ -63,67 +87,40 @@ log = logging.getLogger(__name__)
 # Servers older than this answer ?stream=true with JSON holding a stream_url (API doc §2.2).
 LEGACY_STREAM_BEFORE = (1, 1, 2)
 _LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+# What sending a request may raise besides httpx's own errors: a socket or TLS failure, and
+# anyio's connect attempts (an ExceptionGroup, e.g. of an OverflowError for a bad port).
+_SEND_ERRORS = (
+    httpx.HTTPError, httpx.InvalidURL, OSError, ValueError, OverflowError, ExceptionGroup
+)
+_READ_ERRORS = (httpx.HTTPError, OSError)
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-@dataclass(frozen=True, slots=True)
-class ServerInfo:
-    """What ``probe`` learned: ``ok`` means a Langflow answered (health or version)."""
+def _scrubbed(
+    method: Callable[Concatenate[LangflowClient, P], Awaitable[R]],
+) -> Callable[Concatenate[LangflowClient, P], Coroutine[Any, Any, R]]:
+    """A client method whose errors leave with the client's secrets masked."""
 
-    version: str | None
-    package: str | None
-    ok: bool
+    async def wrapper(self: LangflowClient, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await method(self, *args, **kwargs)
+        except LangflowError as exc:
+            scrub_error(exc, self._secrets)
+            raise
 
-
-@dataclass(frozen=True, slots=True)
-class FlowSummary:
-    """One row of the server's flow list."""
-
-    id: str
-    name: str
-    endpoint_name: str | None
-    description: str
-    folder_id: str | None
-    updated_at: str | None
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> FlowSummary:
-        def opt(key: str) -> str | None:
-            value = data.get(key)
-            return str(value) if value not in (None, "") else None
-
-        return cls(
-            id=str(data.get("id") or ""),
-            name=str(data.get("name") or ""),
-            endpoint_name=opt("endpoint_name"),
-            description=str(data.get("description") or ""),
-            folder_id=opt("folder_id"),
-            updated_at=opt("updated_at"),
-        )
-
-
-def parse_version(text: str | None) -> tuple[int, int, int] | None:
-    """``"1.13.0"`` -> ``(1, 13, 0)``; also ``1.0.19.post2``, ``1.2.0.dev3``, ``v1.5``."""
-    if not text:
-        return None
-    m = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", text)
-    if not m:
-        return None
-    return int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
-
-
-def _is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
+    functools.update_wrapper(wrapper, method)
+    return wrapper
 
 
 class LangflowClient:
     """Talks to one Langflow server. Use ``async with``, or call ``aclose()``.
 
-    ``verify``: True (default), False, or a CA bundle path. Proxies come from the
-    environment (loopback addresses never go through a proxy).
+    ``verify``: True (default), False, or a CA bundle path. ``timeout``: the deadlines and
+    the stall limit (``Timeouts``); ``limits``: the most it reads (``body.Limits``). Proxies
+    come from the environment (loopback addresses never go through a proxy). A server
+    address httpx cannot use is a ``LangflowError`` here, before any request.
     """
 
     def __init__(
@@ -133,27 +130,36 @@ class LangflowClient:
         *,
         verify: bool | str = True,
         timeout: Timeouts | None = None,
+        limits: Limits | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        check_address(connection.base_url)
         self.connection = connection
         self._token = token or None
+        # Every shape of the token and URL credentials is masked in what this client says;
+        # registered, they are masked in logs and the history too (redact's floor of 4
+        # characters keeps a tiny token from starring every line; this client's own
+        # messages still mask one where it stands alone, see errors.scrub).
+        self._secrets = secret_forms(self._token, connection.base_url)
+        for secret in self._secrets:
+            register_secret(secret)
         self.timeouts = timeout or Timeouts()
+        self.limits = limits or Limits()
         self.server_version: str | None = None
         self.server_package: str | None = None
-        t = self.timeouts
         self._http = httpx.AsyncClient(
             verify=ssl_verify(verify),
-            timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.read, pool=t.connect),
+            timeout=self._http_timeout(self.timeouts.deadline(True)),
             trust_env=transport is None,
             transport=transport,
             mounts={f"all://{host}": None for host in _LOOPBACK_HOSTS},
             follow_redirects=False,
-            headers={"User-Agent": f"lfdesk/{__version__}"},
+            headers={"User-Agent": f"lfdesk/{__version__}", "Accept-Encoding": ACCEPT_ENCODING},
         )
 
     def __repr__(self) -> str:
         auth = "with token" if self._token else "no token"
-        return f"<LangflowClient {self.connection.base_url} ({auth})>"
+        return f"<LangflowClient {show_url(self.connection.base_url)} ({auth})>"
 
     async def __aenter__(self) -> LangflowClient:
         return self
@@ -186,23 +192,46 @@ class LangflowClient:
             return {}
         return {self.connection.auth_header: self.connection.auth_value(self._token)}
 
-    def _stream_timeout(self) -> httpx.Timeout:
+    def _http_timeout(self, deadline: float, *, stream: bool = False) -> httpx.Timeout:
+        """httpx's timeouts: in a stream, a read waiting ``stall`` s is a stall; otherwise no
+        idle limit unless ``read`` is set (the deadline, a moment later, so its message wins)."""
         t = self.timeouts
-        return httpx.Timeout(connect=t.connect, read=t.stall, write=t.read, pool=t.connect)
+        idle = t.read if t.read is not None else deadline + 1
+        read = t.stall if stream else idle
+        return httpx.Timeout(connect=t.connect, read=read, write=idle, pool=t.connect)
+
+    @property
+    def _where(self) -> str:
+        return show_url(self.connection.base_url)
 
     def _transport_error(
-        self, exc: BaseException, url: str, *, streaming: bool = False
+        self,
+        exc: BaseException,
+        url: str,
+        deadline: Deadline,
+        *,
+        streaming: bool = False,
     ) -> LangflowError:
         """An httpx (or socket/TLS) exception as a typed error; logs the original."""
         return transport_error(
-            exc, url, self.connection.base_url, self._token, self.timeouts, streaming=streaming
+            exc,
+            url,
+            self.connection.base_url,
+            self._secrets,
+            self.timeouts,
+            streaming=streaming,
+            deadline=deadline.seconds,
         )
 
-    def _status_error(self, resp: httpx.Response, flow_ref: str | None) -> LangflowError:
-        status = resp.status_code
-        log.info("%s %s -> %d", resp.request.method, show_url(str(resp.request.url)), status)
+    async def _by(self, deadline: Deadline, step: Awaitable[R], *, streaming: bool) -> R:
+        """``step``, unless the request's deadline passes first (``RequestTimeoutError``)."""
+        return await deadline.within(step, self._where, streaming=streaming)
+
+    def _status_error(self, reply: Reply, flow_ref: str | None) -> LangflowError:
+        status = reply.status_code
+        log.info("%s %s -> %d", reply.method, show_url(reply.url), status)
         if 300 <= status < 400:
-            location = resp.headers.get("location", "")
+            location = reply.headers.get("location", "")
             return HTTPStatusError(
                 f"The server redirects ({status}) to {show_url(location) or 'another address'}",
                 "Put the final address (after the redirect) in the profile; lfdesk does not "
@@ -211,11 +240,12 @@ class LangflowClient:
             )
         return error_from_response(
             status,
-            resp.content,
+            reply.content,
             flow_ref,
-            secret=self._token,
+            secret=self._secrets,
             token_sent=self._token is not None,
-            retry_after=resp.headers.get("retry-after"),
+            retry_after=reply.headers.get("retry-after"),
+            cut_at=self.limits.error_body if reply.cut else None,
         )
 
     async def _send(
@@ -223,38 +253,73 @@ class LangflowClient:
         method: str,
         url: str,
         *,
+        what: str = "reply",
+        long: bool = False,
         flow_ref: str | None = None,
         auth: bool = True,
         params: dict[str, str] | None = None,
         content: bytes | None = None,
         files: dict[str, tuple[str, bytes, str]] | None = None,
         headers: dict[str, str] | None = None,
-    ) -> httpx.Response:
-        """One whole request; a status >= 300 raises its typed error."""
+    ) -> Reply:
+        """One whole request, read within ``limits`` and by its deadline (``long``: a run's
+        or an upload's); a status >= 300 raises its typed error. ``what`` names the reply in
+        a message ("flow list")."""
         h = dict(headers or {})
         if auth:
             h.update(self._auth())
+        deadline = Deadline.start(self.timeouts.deadline(long))
         try:
-            resp = await self._http.request(
-                method, url, params=params, content=content, files=files, headers=h
+            http_req = self._http.build_request(
+                method,
+                url,
+                params=params,
+                content=content,
+                files=files,
+                headers=h,
+                timeout=self._http_timeout(deadline.seconds),
             )
-        except (httpx.HTTPError, httpx.InvalidURL, OSError, ssl.SSLError) as exc:
-            raise self._transport_error(exc, url) from None
-        log.debug("%s %s -> %d", method, show_url(url), resp.status_code)
-        if resp.status_code >= 300:
-            raise self._status_error(resp, flow_ref)
-        return resp
+        except _SEND_ERRORS as exc:
+            raise self._transport_error(exc, url, deadline) from None
+        reply = await self._by(deadline, self._exchange(http_req, what, deadline), streaming=False)
+        log.debug("%s %s -> %d", method, show_url(url), reply.status_code)
+        if reply.status_code >= 300:
+            raise self._status_error(reply, flow_ref)
+        return reply
+
+    async def _exchange(self, http_req: httpx.Request, what: str, deadline: Deadline) -> Reply:
+        resp = await self._open(http_req, deadline)
+        try:
+            return await self._read(resp, what, deadline)
+        finally:
+            await resp.aclose()
+
+    async def _read(self, resp: httpx.Response, what: str, deadline: Deadline) -> Reply:
+        """The body of ``resp``: whole (up to ``limits.reply``), or for an error status its
+        first ``limits.error_body`` bytes."""
+        error = resp.status_code >= 300
+        limit = self.limits.error_body if error else self.limits.reply
+        try:
+            return await read_reply(resp, limit, f"The {what} from {self._where}", cut=error)
+        except _READ_ERRORS as exc:
+            raise self._transport_error(exc, str(resp.request.url), deadline) from None
 
     @staticmethod
-    def _json(resp: httpx.Response) -> Any:
+    def _json(reply: Reply) -> Any:
         try:
-            return resp.json()
+            return json_loads(reply.content)
+        except JsonLimitError as exc:
+            raise HTTPStatusError(
+                f"The server's reply is {exc}: lfdesk does not read it",
+                "No real Langflow reply looks like this: is this address a Langflow server?",
+                status_code=reply.status_code,
+            ) from None
         except ValueError:
             raise HTTPStatusError(
-                f"The server answered {resp.status_code} but not with JSON: "
-                f"{excerpt_of(resp.content)}",
+                f"The server answered {reply.status_code} but not with JSON: "
+                f"{excerpt_of(reply.content)}",
                 "Is this address a Langflow server (and not a proxy or login page)?",
-                status_code=resp.status_code,
+                status_code=reply.status_code,
             ) from None
 
     def _api(self, path: str) -> str:
@@ -262,6 +327,7 @@ class LangflowClient:
 
     # --- server and flows ---------------------------------------------------------------
 
+    @_scrubbed
     async def probe(self) -> ServerInfo:
         """``GET /health`` and ``GET /api/v1/version`` (no auth); remembers the version.
 
@@ -285,17 +351,22 @@ class LangflowClient:
         """The JSON at ``url`` (asked without auth), or None when the server answers with an
         error or not with JSON; raises when no server answers (``TRANSPORT_ERRORS``)."""
         try:
-            return (await self._send("GET", url, auth=False)).json()
+            reply = await self._send("GET", url, what=f"{what} check", auth=False)
+            return json_loads(reply.content)
         except TRANSPORT_ERRORS:
             raise
         except (LangflowError, ValueError) as exc:
             log.debug("%s check failed: %s", what, exc)
             return None
 
+    @_scrubbed
     async def list_flows(self) -> list[FlowSummary]:
         """The caller's flows (``GET /api/v1/flows/?get_all=true&header_flows=true``)."""
         resp = await self._send(
-            "GET", self._api("/v1/flows/"), params={"get_all": "true", "header_flows": "true"}
+            "GET",
+            self._api("/v1/flows/"),
+            what="flow list",
+            params={"get_all": "true", "header_flows": "true"},
         )
         body = self._json(resp)
         rows = body.get("items") if isinstance(body, dict) else body
@@ -307,11 +378,12 @@ class LangflowClient:
             )
         return [FlowSummary.from_dict(r) for r in rows if isinstance(r, dict) and r.get("id")]
 
+    @_scrubbed
     async def get_flow_json(self, flow_id: str) -> dict[str, Any]:
         """A flow's full JSON. ``flow_id`` may also be an endpoint name or a flow name (it is
         then looked up in the flow list, since ``GET /flows/{id}`` takes UUIDs only)."""
         ref = flow_id
-        if not _is_uuid(ref):
+        if not is_uuid(ref):
             matches = [f for f in await self.list_flows() if ref in (f.endpoint_name, f.name)]
             if not matches:
                 raise FlowNotFoundError(
@@ -320,7 +392,7 @@ class LangflowClient:
                 )
             flow_id = next((f.id for f in matches if f.endpoint_name == ref), matches[0].id)
         resp = await self._send(
-            "GET", self._api(f"/v1/flows/{quote(flow_id, safe='')}"), flow_ref=ref
+            "GET", self._api(f"/v1/flows/{quote(flow_id, safe='')}"), what="flow", flow_ref=ref
         )
         body = self._json(resp)
         if not isinstance(body, dict):
@@ -343,6 +415,7 @@ class LangflowClient:
             return request.flow_id or request.flow_ref or None
         return request.flow_ref or request.flow_id or None
 
+    @_scrubbed
     async def run(self, request: RunRequest) -> RunResult:
         """Run and wait for the answer (a stream request is streamed to its end)."""
         if request.stream:
@@ -359,6 +432,8 @@ class LangflowClient:
         resp = await self._send(
             "POST",
             request.url,
+            what="run reply",
+            long=True,
             flow_ref=flow_ref,
             content=request.body_json(indent=None).encode("utf-8"),
             headers=request.headers(None),
@@ -378,9 +453,20 @@ class LangflowClient:
 
         Raises ``StreamError`` right after yielding an ``ErrorEvent``, ``StreamCutError`` if
         the stream ends before ``end``, ``StreamStalledError`` after ``timeouts.stall`` s of
-        silence. Closing the generator (or cancelling its consumer) closes the connection, so
-        Langflow stops the run. Wrap it in ``contextlib.aclosing`` when you may stop early.
+        silence, ``RequestTimeoutError`` when the run passes its deadline, and
+        ``ReplyTooLargeError`` past ``limits``. Closing the generator (or cancelling its
+        consumer) closes the connection, so Langflow stops the run. Wrap it in
+        ``contextlib.aclosing`` when you may stop early.
         """
+        try:
+            async with contextlib.aclosing(self._stream(request)) as events:
+                async for ev in events:
+                    yield ev
+        except LangflowError as exc:
+            scrub_error(exc, self._secrets)
+            raise
+
+    async def _stream(self, request: RunRequest) -> AsyncGenerator[StreamEvent, None]:
         req = request if request.stream else request.with_(stream=True)
         flow_ref = self._ref(req)
         if req.api == "v1" and self.uses_legacy_streaming:
@@ -389,65 +475,112 @@ class LangflowClient:
                     yield ev
             return
         log.info("stream %s (%s)", flow_ref, req.api)
+        deadline = Deadline.start(self.timeouts.deadline(True))
         headers = req.headers(None)
         headers.update(self._auth())
-        http_req = self._http.build_request(
-            "POST",
-            req.url,
-            content=req.body_json(indent=None).encode("utf-8"),
-            headers=headers,
-            timeout=self._stream_timeout(),
-        )
-        resp = await self._open(http_req)
+        resp = await self._open_stream("POST", req.url, headers, deadline, req.body_json(None))
         try:
             if resp.status_code >= 300:
-                await self._read_all(resp)
-                raise self._status_error(resp, flow_ref)
+                raise self._status_error(await self._read_now(resp, deadline), flow_ref)
             ctype = resp.headers.get("content-type", "")
             if req.api == "v1" and ctype.startswith("application/json"):
                 # A server older than 1.1.2 that was not probed: the whole reply, maybe with a
                 # stream_url to follow.
-                reply = self._json(await self._read_all(resp))
+                reply = self._json(await self._read_now(resp, deadline, what="run reply"))
                 await resp.aclose()
                 async with contextlib.aclosing(self._legacy_from_reply(reply, flow_ref)) as old:
                     async for ev in old:
                         yield ev
                 return
-            parser: NdjsonParser | SseParser = NdjsonParser() if req.api == "v1" else SseParser()
-            async with contextlib.aclosing(self._events(resp, parser)) as evs:
+            limit = self.limits.stream_line
+            parser: NdjsonParser | SseParser = (
+                NdjsonParser(max_line=limit) if req.api == "v1" else SseParser(max_line=limit)
+            )
+            async with contextlib.aclosing(self._events(resp, parser, deadline)) as evs:
                 async for ev in evs:
                     yield ev
         finally:
             await resp.aclose()
 
-    async def _open(self, http_req: httpx.Request) -> httpx.Response:
+    async def _open_stream(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        deadline: Deadline,
+        body: str | None = None,
+    ) -> httpx.Response:
+        """Send a request whose reply is read as a stream (its status and headers are in)."""
+        try:
+            http_req = self._http.build_request(
+                method,
+                url,
+                content=body.encode("utf-8") if body is not None else None,
+                headers=headers,
+                timeout=self._http_timeout(deadline.seconds, stream=True),
+            )
+        except _SEND_ERRORS as exc:
+            raise self._transport_error(exc, url, deadline, streaming=True) from None
+        return await self._by(deadline, self._open(http_req, deadline, True), streaming=True)
+
+    async def _open(
+        self, http_req: httpx.Request, deadline: Deadline, streaming: bool = False
+    ) -> httpx.Response:
         try:
             return await self._http.send(http_req, stream=True)
-        except (httpx.HTTPError, httpx.InvalidURL, OSError, ssl.SSLError) as exc:
-            raise self._transport_error(exc, str(http_req.url), streaming=True) from None
+        except _SEND_ERRORS as exc:
+            url = str(http_req.url)
+            raise self._transport_error(exc, url, deadline, streaming=streaming) from None
 
-    async def _read_all(self, resp: httpx.Response) -> httpx.Response:
-        try:
-            await resp.aread()
-        except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
-            raise self._transport_error(exc, str(resp.request.url), streaming=True) from None
-        return resp
+    async def _read_now(
+        self, resp: httpx.Response, deadline: Deadline, what: str = "reply"
+    ) -> Reply:
+        """A streamed response's whole body (an error's first bytes), by the deadline."""
+        return await self._by(deadline, self._read(resp, what, deadline), streaming=True)
 
-    async def _events(
-        self, resp: httpx.Response, parser: NdjsonParser | SseParser
-    ) -> AsyncGenerator[StreamEvent, None]:
-        """Parse a response body into events until ``end``; raise the stream errors."""
+    async def _pieces(
+        self, resp: httpx.Response, deadline: Deadline
+    ) -> AsyncGenerator[bytes, None]:
+        """A stream's body, decompressed, each piece read by the deadline, the whole counted
+        against ``limits.stream``."""
         url = str(resp.request.url)
-        # Closed explicitly: left to the garbage collector, httpx's byte iterator would be
-        # finalised outside the event loop (a GUI loop may run no asyncgen hooks).
-        async with contextlib.aclosing(_byte_chunks(resp)) as chunks:
+        total = 0
+        async with contextlib.aclosing(decoded(resp)) as pieces:
             while True:
                 try:
-                    chunk = await anext(chunks)
+                    piece = await self._by(deadline, anext(pieces), streaming=True)
                 except StopAsyncIteration:
-                    break
-                except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
-                    raise self._transport_error(exc, url, streaming=True) from None
+                    return
+                except _READ_ERRORS as exc:
+                    raise self._transport_error(exc, url, deadline, streaming=True) from None
+                total += len(piece)
+                if total > self.limits.stream:
+                    limit = size_text(self.limits.stream)
+                    raise ReplyTooLargeError(
+                        f"The stream from {self._where} passed {limit}, lfdesk's limit for "
+                        "one run's stream; it stopped reading there",
+                        limit="stream",
+                        size=self.limits.stream,
+                    )
+                yield piece
+
+    def _clean(self, ev: StreamEvent) -> StreamEvent:
+        """An event that may echo what was sent (an error) with the secrets masked."""
+        secrets = self._secrets
+        if isinstance(ev, ErrorEvent):
+            return ErrorEvent(scrub(ev.message, secrets), scrub_data(ev.raw, secrets))
+        if isinstance(ev, MessageEvent) and ev.is_error:
+            text, raw = scrub(ev.text, secrets), scrub_data(ev.raw, secrets)
+            return dataclasses.replace(ev, text=text, raw=raw)
+        return ev
+
+    async def _events(
+        self, resp: httpx.Response, parser: NdjsonParser | SseParser, deadline: Deadline
+    ) -> AsyncGenerator[StreamEvent, None]:
+        """Parse a response body into events until ``end``; raise the stream errors."""
+        clean = self._clean
+        async with contextlib.aclosing(self._pieces(resp, deadline)) as chunks:
+            async for chunk in chunks:
                 try:
                     events = parser.feed(chunk)
                     failure: StreamProtocolError | None = None
@@ -455,6 +588,7 @@ class LangflowClient:
                     # Hand out what came before the bad line, then fail.
                     events, failure = exc.events_before, exc
                 for ev in events:
+                    ev = clean(ev)
                     yield ev
                     if isinstance(ev, ErrorEvent):
                         raise StreamError(ev.message, raw=ev.raw)
@@ -463,14 +597,14 @@ class LangflowClient:
                 if failure is not None:
                     raise failure
         for ev in parser.close():
+            ev = clean(ev)
             yield ev
             if isinstance(ev, ErrorEvent):
                 raise StreamError(ev.message, raw=ev.raw)
             if isinstance(ev, EndEvent):
                 return
         raise StreamCutError(
-            f"The stream from {show_url(self.connection.base_url)} ended before the run "
-            "finished (no end event)"
+            f"The stream from {self._where} ended before the run finished (no end event)"
         )
 
     # --- legacy streaming (Langflow < 1.1.2) --------------------------------------------
@@ -482,6 +616,8 @@ class LangflowClient:
         resp = await self._send(
             "POST",
             req.url,
+            what="run reply",
+            long=True,
             flow_ref=flow_ref,
             content=req.body_json(indent=None).encode("utf-8"),
             headers={"Content-Type": "application/json", "Accept": "application/json"},
@@ -498,7 +634,7 @@ class LangflowClient:
         if not isinstance(reply, dict):
             raise HTTPStatusError("The run reply is not a JSON object", status_code=200)
         result = RunResult.from_v1(reply)
-        target = _find_stream_url(reply)
+        target = find_stream_url(reply)
         if target is None:
             yield EndEvent(result)
             return
@@ -518,32 +654,25 @@ class LangflowClient:
         yield start
         url = self._resolve(path)
         headers = {"Accept": "text/event-stream", **self._auth()}
-        http_req = self._http.build_request(
-            "GET", url, headers=headers, timeout=self._stream_timeout()
-        )
-        resp = await self._open(http_req)
-        parser = LegacyStreamParser(msg_id)
-        chunks: AsyncGenerator[bytes, None] | None = None
+        deadline = Deadline.start(self.timeouts.deadline(True))
+        resp = await self._open_stream("GET", url, headers, deadline)
+        parser = LegacyStreamParser(msg_id, max_line=self.limits.stream_line)
         try:
             if resp.status_code >= 300:
-                await self._read_all(resp)
-                raise self._status_error(resp, flow_ref)
-            chunks = _byte_chunks(resp)
-            eof = False
-            while not parser.closed and not eof:
-                try:
-                    events = parser.feed(await anext(chunks))
-                except StopAsyncIteration:
-                    events, eof = parser.close(), True
-                except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
-                    raise self._transport_error(exc, url, streaming=True) from None
-                for ev in events:
-                    yield ev
-                    if isinstance(ev, ErrorEvent):
-                        raise StreamError(ev.message, raw=ev.raw)
+                raise self._status_error(await self._read_now(resp, deadline), flow_ref)
+            async with contextlib.aclosing(self._pieces(resp, deadline)) as chunks:
+                eof = False
+                while not parser.closed and not eof:
+                    try:
+                        events = parser.feed(await anext(chunks))
+                    except StopAsyncIteration:
+                        events, eof = parser.close(), True
+                    for ev in events:
+                        ev = self._clean(ev)
+                        yield ev
+                        if isinstance(ev, ErrorEvent):
+                            raise StreamError(ev.message, raw=ev.raw)
         finally:
-            if chunks is not None:
-                await chunks.aclose()
             await resp.aclose()
         if not parser.closed:
             raise StreamCutError("The legacy stream ended before its close event")
@@ -590,6 +719,7 @@ class LangflowClient:
 
     # --- files and history --------------------------------------------------------------
 
+    @_scrubbed
     async def upload_file(self, flow_id: str, path: Path, api: Literal["v1", "v2"] = "v1") -> str:
         """Upload a file; returns the server path to put in a tweak.
 
@@ -611,7 +741,9 @@ class LangflowClient:
         else:
             url, key = self._api("/v2/files"), "path"
         log.info("upload %s (%d bytes, %s)", os.path.basename(path), len(data), api)
-        resp = await self._send("POST", url, flow_ref=flow_id, files=files)
+        resp = await self._send(
+            "POST", url, what="upload reply", long=True, flow_ref=flow_id, files=files
+        )
         body = self._json(resp)
         value = body.get(key) if isinstance(body, dict) else None
         if not isinstance(value, str) or not value:
@@ -621,63 +753,33 @@ class LangflowClient:
             )
         return value
 
+    @_scrubbed
     async def messages(self, flow_id: str, session_id: str | None = None) -> list[MessageEvent]:
         """Stored chat messages of a flow (one session, or all), oldest first."""
         params = {"flow_id": flow_id, "order_by": "timestamp"}
         if session_id:
             params["session_id"] = session_id
         resp = await self._send(
-            "GET", self._api("/v1/monitor/messages"), flow_ref=flow_id, params=params
+            "GET",
+            self._api("/v1/monitor/messages"),
+            what="message list",
+            flow_ref=flow_id,
+            params=params,
         )
         body = self._json(resp)
         rows = body if isinstance(body, list) else []
         return [MessageEvent.from_data(m) for m in rows if isinstance(m, dict)]
 
+    @_scrubbed
     async def sessions(self, flow_id: str) -> list[str]:
         """The session ids with stored messages for a flow."""
         resp = await self._send(
             "GET",
             self._api("/v1/monitor/messages/sessions"),
+            what="session list",
             flow_ref=flow_id,
             params={"flow_id": flow_id},
         )
         body = self._json(resp)
         return [str(s) for s in body if s] if isinstance(body, list) else []
 
-
-def _find_stream_url(reply: dict[str, Any]) -> tuple[str, str | None, str | None] | None:
-    """(stream path, component id, sender name) of the first output still streaming."""
-    outputs = reply.get("outputs")
-    for run_output in outputs if isinstance(outputs, list) else []:
-        inner = run_output.get("outputs") if isinstance(run_output, dict) else None
-        for rd in inner if isinstance(inner, list) else []:
-            if not isinstance(rd, dict):
-                continue
-            component = rd.get("component_id")
-            comp = component if isinstance(component, str) else None
-            messages = rd.get("messages")
-            for m in messages if isinstance(messages, list) else []:
-                if isinstance(m, dict) and isinstance(m.get("stream_url"), str) and m["stream_url"]:
-                    cid = m.get("component_id") if isinstance(m.get("component_id"), str) else comp
-                    name = m.get("sender_name") if isinstance(m.get("sender_name"), str) else None
-                    return m["stream_url"], cid, name
-            artifacts = rd.get("artifacts")
-            if isinstance(artifacts, dict) and isinstance(artifacts.get("stream_url"), str):
-                name = artifacts.get("sender_name")
-                return (
-                    artifacts["stream_url"],
-                    comp,
-                    name if isinstance(name, str) else None,
-                )
-            loc = rd.get("outputs")
-            if isinstance(loc, dict):
-                msg = loc.get("message")
-                inner_msg = msg.get("message") if isinstance(msg, dict) else None
-                if isinstance(inner_msg, dict) and isinstance(inner_msg.get("location"), str):
-                    return inner_msg["location"], comp, None
-    return None
-
-
-def _byte_chunks(resp: httpx.Response) -> AsyncGenerator[bytes, None]:
-    """The body's byte iterator (an async generator at run time), typed so it can be closed."""
-    return cast(AsyncGenerator[bytes, None], resp.aiter_bytes())

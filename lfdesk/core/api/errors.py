@@ -8,12 +8,15 @@ anything shaped like a Langflow or Astra key is masked before it is stored.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Sequence
 from typing import Any, Literal
+from urllib.parse import quote, unquote, urlsplit
 
-from lfdesk.core.redact import mask
+from lfdesk.core.jsontext import loads as json_loads
+from lfdesk.core.redact import REDACTED, mask
 
 __all__ = [
     "TRANSPORT_ERRORS",
@@ -23,6 +26,7 @@ __all__ = [
     "HTTPStatusError",
     "InputConflictError",
     "LangflowError",
+    "ReplyTooLargeError",
     "RequestTimeoutError",
     "ServerUnreachableError",
     "StreamCutError",
@@ -59,7 +63,8 @@ class LangflowError(Exception):
         status_code: int | None = None,
         detail: Any = None,
     ) -> None:
-        self.message = mask(one_line(message))
+        # Masked before the cut too, so a cut never leaves the head of a token showing.
+        self.message = mask(one_line(mask(message)))
         self.hint = mask(hint if hint is not None else self.default_hint)
         self.status_code = status_code
         self.detail = detail
@@ -88,22 +93,31 @@ class TLSError(LangflowError):
     )
 
 
-TimeoutPhase = Literal["connect", "read", "write", "pool"]
+TimeoutPhase = Literal["connect", "read", "write", "pool", "total"]
 
 
 class RequestTimeoutError(LangflowError):
-    """A connect or read timeout; ``phase`` says which."""
+    """A timeout; ``phase`` says which: ``connect``, ``read`` (no byte of a whole reply for
+    too long), ``write``, ``pool``, or ``total`` (the request's deadline passed)."""
 
     def __init__(self, message: str, hint: str | None = None, *, phase: TimeoutPhase) -> None:
         self.phase: TimeoutPhase = phase
         if hint is None:
-            hint = (
-                "The server did not accept the connection in time: check the address and "
-                "any firewall or proxy."
-                if phase == "connect"
-                else "The server took too long to answer: a slow flow may need a longer "
-                "read timeout, or run it with streaming."
-            )
+            if phase == "connect":
+                hint = (
+                    "The server did not accept the connection in time: check the address "
+                    "and any firewall or proxy."
+                )
+            elif phase == "total":
+                hint = (
+                    "If the flow really runs this long, raise the time limit (lfdesk "
+                    "--timeout SECONDS, or the connection's Timeout in the app)."
+                )
+            else:
+                hint = (
+                    "The server took too long to answer: a slow flow may need a longer "
+                    "time limit, or run it with streaming."
+                )
         super().__init__(message, hint)
 
 
@@ -289,22 +303,111 @@ class HTTPStatusError(LangflowError):
     """Any other HTTP error: ``status_code`` and the server's ``detail``."""
 
 
-def excerpt_of(data: bytes | str, limit: int = 80) -> str:
-    """A short printable excerpt of raw bytes for an error message."""
-    text = data.decode("utf-8", "replace") if isinstance(data, bytes | bytearray) else data
-    text = text.strip()
+class ReplyTooLargeError(LangflowError):
+    """A reply, a stream or one line of a stream passed the size lfdesk reads (a real
+    Langflow never comes near it); ``limit`` names which limit, ``size`` is its bytes."""
+
+    default_hint = "The server sent far more than any Langflow reply: is it really Langflow?"
+
+    def __init__(
+        self, message: str, hint: str | None = None, *, limit: str, size: int
+    ) -> None:
+        self.limit = limit
+        self.size = size
+        super().__init__(message, hint)
+
+
+def size_text(n: int) -> str:
+    """``32 MB``, ``256 kB``, ``12 bytes``: a limit in a message."""
+    if n >= 1024 * 1024 and n % (1024 * 1024) == 0:
+        return f"{n // (1024 * 1024)} MB"
+    if n >= 1024 and n % 1024 == 0:
+        return f"{n // 1024} kB"
+    return f"{n} bytes"
+
+
+def excerpt_of(data: bytes | bytearray | str, limit: int = 80) -> str:
+    """A short printable excerpt of raw bytes for an error message (masked before it is cut,
+    so a cut never shows the head of a token)."""
+    if isinstance(data, bytes | bytearray):
+        data = bytes(data[: limit * 8]).decode("utf-8", "replace")
+    text = mask(data[: limit * 8].strip())
     if len(text) > limit:
         text = text[:limit] + "…"
-    return mask(text.encode("unicode_escape").decode("ascii"))
+    return text.encode("unicode_escape").decode("ascii")
 
 
-def _parse_body(body: bytes | str | Any) -> Any:
+def secret_forms(token: str | None, base_url: str) -> tuple[str, ...]:
+    """The token and any credentials in ``base_url``, in every shape a server may echo them:
+    as sent, JSON-escaped, percent-encoded, unicode-escaped (as error excerpts show text),
+    and the credentials as the Basic auth value httpx sends for them."""
+    found: list[str] = [token] if token else []
+    try:
+        parts = urlsplit(base_url)
+        user, password = parts.username, parts.password
+    except ValueError:
+        user = password = None
+    if password:
+        pair = f"{unquote(user or '')}:{unquote(password)}"
+        found += [password, unquote(password), pair, f"{user}:{password}"]
+        found.append(base64.b64encode(pair.encode("utf-8", "surrogatepass")).decode("ascii"))
+    elif user:  # a token given as the URL's user name (https://TOKEN@host)
+        found += [user, unquote(user)]
+    forms: set[str] = set()
+    for text in found:
+        forms.update(
+            (
+                text,
+                json.dumps(text)[1:-1],
+                json.dumps(text, ensure_ascii=False)[1:-1],
+                quote(text, safe=""),
+                text.encode("unicode_escape").decode("ascii"),
+            )
+        )
+    return tuple(sorted(f for f in forms if f))
+
+
+def scrub(text: str, secrets: Sequence[str]) -> str:
+    """``text`` with each of ``secrets`` masked (then everything ``mask`` masks).
+
+    A secret shorter than 8 characters is masked only where it stands alone (not inside a
+    longer word), so a short token cannot turn every message into stars."""
+    for s in sorted({s for s in secrets if s}, key=len, reverse=True):
+        if len(s) >= 8:
+            text = text.replace(s, REDACTED)
+        elif s in text:
+            text = re.sub(rf"(?<![\w\-]){re.escape(s)}(?![\w\-])", REDACTED, text)
+    return mask(text)
+
+
+def scrub_data(value: Any, secrets: Sequence[str]) -> Any:
+    """A JSON value with every string in it (keys too) scrubbed; nesting is bounded by the
+    reader (``jsontext.MAX_DEPTH``), so the recursion is too."""
+    if isinstance(value, str):
+        return scrub(value, secrets)
+    if isinstance(value, dict):
+        return {scrub(str(k), secrets): scrub_data(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub_data(v, secrets) for v in value]
+    return value
+
+
+def scrub_error(err: LangflowError, secrets: Sequence[str]) -> LangflowError:
+    """``err`` with ``secrets`` masked in its message and hint (in place; returned)."""
+    if secrets:
+        err.message = scrub(err.message, secrets)
+        err.hint = scrub(err.hint, secrets)
+        err.args = (err.message,)
+    return err
+
+
+def _parse_body(body: bytes | bytearray | str | Any) -> Any:
     if isinstance(body, bytes | bytearray):
         body = bytes(body).decode("utf-8", "replace")
     if isinstance(body, str):
         try:
-            return json.loads(body)
-        except ValueError:
+            return json_loads(body)
+        except ValueError:  # not JSON, or nested too deep (jsontext.JsonLimitError)
             return body
     return body
 
@@ -324,6 +427,10 @@ def _detail_text(detail: Any) -> str:
 
 def _ref(flow_ref: str | None) -> str:
     return f"flow {flow_ref!r}" if flow_ref else "the flow"
+
+
+def _no_flow(flow_ref: str | None) -> str:
+    return f"Langflow has no flow {flow_ref!r}" if flow_ref else "Langflow has no such flow"
 
 
 def _cap(text: str) -> str:
@@ -349,23 +456,31 @@ _STATUS_WORDS = {
 
 def error_from_response(
     status: int,
-    body: bytes | str | Any,
+    body: bytes | bytearray | str | Any,
     flow_ref: str | None,
     *,
-    secret: str | None = None,
+    secret: str | Sequence[str] | None = None,
     token_sent: bool | None = None,
     retry_after: str | None = None,
+    cut_at: int | None = None,
 ) -> LangflowError:
     """The typed error for a Langflow error reply.
 
     ``body`` is the raw reply (bytes or text) or its decoded JSON. ``flow_ref`` names the flow
-    in messages. ``secret`` (the token sent) is masked wherever it appears. ``token_sent``
-    (when known) tells a 401 with no key apart from a refused key.
+    in messages. ``secret`` (the token sent, or every form of it) is masked wherever it
+    appears, before anything is cut. ``token_sent`` (when known) tells a 401 with no key
+    apart from a refused key. ``cut_at``: the body was longer and only its first ``cut_at``
+    bytes were read; the message says so.
     """
-    err = _error_from_response(status, _parse_body(body), flow_ref, token_sent, retry_after)
-    if secret:
-        err.message = mask(err.message, secret)
-        err.hint = mask(err.hint, secret)
+    secrets = [secret] if isinstance(secret, str) else list(secret or ())
+    parsed = _parse_body(body)
+    if secrets:
+        parsed = scrub_data(parsed, secrets)
+    err = _error_from_response(status, parsed, flow_ref, token_sent, retry_after)
+    scrub_error(err, secrets)
+    if cut_at is not None:
+        note = f"(only the first {size_text(cut_at)} of the reply were read)"
+        err.message = one_line(err.message, MAX_MESSAGE - len(note) - 1) + " " + note
         err.args = (err.message,)
     return err
 
@@ -416,7 +531,7 @@ def _error_from_response(
 
     if status == 404:
         if "flow" in low or (flow_ref and flow_ref in text):
-            msg = f"Langflow has no {_ref(flow_ref)} ({text or 'not found'})"
+            msg = f"{_no_flow(flow_ref)} ({text or 'not found'})"
             hint = None
             if low.strip() == "flow not found" and flow_ref:
                 hint = (
@@ -462,7 +577,7 @@ def _error_from_response(
         inner: Any = detail
         if isinstance(detail, str):
             try:
-                inner = json.loads(detail)
+                inner = json_loads(detail)
             except ValueError:
                 inner = detail
         if isinstance(inner, dict) and isinstance(inner.get("message"), str):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lfdesk.core.api.errors import FlowBuildError, LangflowError, TweaksRefusedError
+from lfdesk.core.redact import mask
 
 __all__ = [
     "EndEvent",
@@ -327,11 +328,12 @@ class RunStats:
 
 def error_text(data: Any) -> str:
     """The human message of an ``error`` event: ``{"error": "..."}``, or an error Message
-    (Langflow 1.13 sends a whole Message dump, ``category: "error"``), named by component."""
+    (Langflow 1.13 sends a whole Message dump, ``category: "error"``), named by component.
+    Data shown as JSON is masked before it is cut, so a cut never shows a token's head."""
     if isinstance(data, str):
         return data.strip()
     if not isinstance(data, dict):
-        return json.dumps(data, default=str)[:300]
+        return mask(json.dumps(data, default=str))[:300]
     err = data.get("error")
     if isinstance(err, str) and err.strip():
         return err.strip()
@@ -357,7 +359,7 @@ def error_text(data: Any) -> str:
         plain = data.get("message")
         message = plain.strip() if isinstance(plain, str) and plain.strip() else None
     if message is None:
-        return json.dumps(data, default=str)[:300]
+        return mask(json.dumps(data, default=str))[:300]
     if component and not message.startswith(component):
         return f"{component}: {message}"
     return message

@@ -8,7 +8,10 @@
   ``data: {"chunk": ...}``).
 
 Both take bytes in chunks split anywhere (even inside a UTF-8 character): lines are found
-with ``bytes.find`` and only complete lines are decoded, so parsing stays linear.
+with ``bytes.find`` and only complete lines are decoded, so parsing stays linear. A line
+longer than ``max_line`` bytes is a ``ReplyTooLargeError`` (memory stays bounded whatever
+the server sends), and an event nested deeper than ``jsontext.MAX_DEPTH`` a
+``StreamProtocolError`` (never a ``RecursionError``).
 """
 
 from __future__ import annotations
@@ -17,7 +20,14 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from lfdesk.core.api.errors import StreamCutError, StreamProtocolError, excerpt_of
+from lfdesk.core.api.body import Limits
+from lfdesk.core.api.errors import (
+    ReplyTooLargeError,
+    StreamCutError,
+    StreamProtocolError,
+    excerpt_of,
+    size_text,
+)
 from lfdesk.core.api.events import (
     EndEvent,
     ErrorEvent,
@@ -28,14 +38,33 @@ from lfdesk.core.api.events import (
     TokenEvent,
     error_text,
 )
+from lfdesk.core.jsontext import MAX_DEPTH, JsonLimitError
+from lfdesk.core.jsontext import loads as json_loads
 
-__all__ = ["LegacyStreamParser", "NdjsonParser", "SseParser", "StreamParser", "to_event"]
+__all__ = [
+    "LegacyStreamParser",
+    "NdjsonParser",
+    "SseParser",
+    "StreamParser",
+    "find_stream_url",
+    "to_event",
+]
 
 _BOM = b"\xef\xbb\xbf"
 # The C scanner behind json.loads, called directly: json.loads spends most of its time on
 # encoding detection and whitespace checks around it, which dominates for small events.
 _decoder: Any = json.JSONDecoder()
 _scan_once: Callable[[str, int], tuple[Any, int]] = _decoder.scan_once
+_SCAN_FAILED = (StopIteration, ValueError, RecursionError)
+MAX_LINE = Limits().stream_line
+# A line shorter than this cannot nest MAX_DEPTH deep (each level takes two brackets).
+_MAY_NEST = 2 * MAX_DEPTH
+
+
+def _may_be_too_deep(text: str) -> bool:
+    """Cheap (two ``str.count`` in C, only for long text): whether ``text`` has enough
+    brackets to nest past ``MAX_DEPTH``; such text is decoded with the depth check."""
+    return len(text) > _MAY_NEST and text.count("[") + text.count("{") > MAX_DEPTH
 
 
 def to_event(obj: Any) -> StreamEvent:
@@ -97,9 +126,10 @@ class _LineBuffer:
     Only the new bytes are searched for a newline, so feeding is linear in the input.
     """
 
-    __slots__ = ("_buf", "_consumed", "_scan", "_started")
+    __slots__ = ("_buf", "_consumed", "_max", "_scan", "_started")
 
-    def __init__(self) -> None:
+    def __init__(self, max_line: int = MAX_LINE) -> None:
+        self._max = max_line
         self._buf = bytearray()
         self._scan = 0  # bytes of _buf known to hold no newline
         self._consumed = 0  # bytes already returned as text (for error offsets)
@@ -119,6 +149,15 @@ class _LineBuffer:
             if chunk is not buf:
                 buf += chunk
             self._scan = len(buf)
+            if len(buf) > self._max:
+                self._buf = bytearray()
+                limit = size_text(self._max)
+                raise ReplyTooLargeError(
+                    f"A line of the stream is longer than {limit}, lfdesk's limit for one "
+                    "stream event; it stopped reading there",
+                    limit="stream line",
+                    size=self._max,
+                )
             return ""
         cut = last + 1
         try:
@@ -172,8 +211,8 @@ class _LineBuffer:
 class NdjsonParser:
     """v1 stream: one JSON event per line; blank lines, ``\\r\\n`` and a BOM are tolerated."""
 
-    def __init__(self) -> None:
-        self._lines = _LineBuffer()
+    def __init__(self, max_line: int = MAX_LINE) -> None:
+        self._lines = _LineBuffer(max_line)
 
     def feed(self, data: bytes) -> list[StreamEvent]:
         """Add bytes; return the events whose lines are now complete."""
@@ -187,9 +226,11 @@ class NdjsonParser:
                     continue
                 try:
                     obj, stop = scan(line, 0)
-                except (StopIteration, ValueError):
+                except _SCAN_FAILED:
                     obj, stop = None, -1
-                if stop != len(line) and (stop < 0 or not line[stop:].isspace()):
+                if (stop != len(line) and (stop < 0 or not line[stop:].isspace())) or (
+                    len(line) > _MAY_NEST and _may_be_too_deep(line)
+                ):
                     obj = self._slow(line, text, events)
                     if obj is None:  # a blank line of spaces (or a lone \r)
                         continue
@@ -200,14 +241,21 @@ class NdjsonParser:
         return events
 
     def _slow(self, line: str, text: str, events: list[StreamEvent]) -> Any:
-        """A line the fast scan refused: blank, indented, or broken (raises)."""
+        """A line the fast scan refused (blank, indented, or broken: raises), or one with
+        enough brackets to be nested too deep (decoded with the depth check)."""
         if not line.strip():
             return None
         try:
-            return json.loads(line)
-        except ValueError:
+            return json_loads(line)
+        except ValueError as exc:
             start = len(text[: text.find(line)].encode("utf-8"))
             where = self._lines.consumed - len(text.encode("utf-8")) + start
+            if isinstance(exc, JsonLimitError):
+                raise StreamProtocolError(
+                    f"The stream event at byte {where} is {exc}",
+                    excerpt=excerpt_of(line),
+                    events_before=events,
+                ) from None
             raise StreamProtocolError(
                 f"Not a Langflow stream event at byte {where}: {excerpt_of(line)}",
                 excerpt=excerpt_of(line),
@@ -221,7 +269,11 @@ class NdjsonParser:
         if not rest:
             return []
         try:
-            obj = json.loads(rest)
+            obj = json_loads(rest)
+        except JsonLimitError as exc:
+            raise StreamProtocolError(
+                f"The stream's last event is {exc}", excerpt=excerpt_of(rest)
+            ) from None
         except ValueError:
             raise StreamCutError(f"The stream ended inside an event: {excerpt_of(rest)}") from None
         return [to_event(obj)]
@@ -235,8 +287,8 @@ class SseParser:
     ``last_event_id`` is the latest ``id:`` seen. Lines end with ``\\n`` or ``\\r\\n``.
     """
 
-    def __init__(self) -> None:
-        self._lines = _LineBuffer()
+    def __init__(self, max_line: int = MAX_LINE) -> None:
+        self._lines = _LineBuffer(max_line)
         self._data: list[str] = []
         self._event = ""
         self.last_event_id: str | None = None
@@ -259,9 +311,14 @@ class SseParser:
                         payload = lines[0]
                         try:
                             obj, stop = scan(payload, 0)
-                        except (StopIteration, ValueError):
+                        except _SCAN_FAILED:
                             stop = -1
-                        if stop == len(payload) and type(obj) is dict and "event" in obj:
+                        if (
+                            stop == len(payload)
+                            and type(obj) is dict
+                            and "event" in obj
+                            and not (len(payload) > _MAY_NEST and _may_be_too_deep(payload))
+                        ):
                             lines.clear()
                             events.append(to_event(obj))
                         else:
@@ -302,11 +359,15 @@ class SseParser:
         self._event = ""
         try:
             obj, stop = _scan_once(payload, 0)
-        except (StopIteration, ValueError):
+        except _SCAN_FAILED:
             stop = -1
-        if stop != len(payload):
+        if stop != len(payload) or _may_be_too_deep(payload):
             try:
-                obj = json.loads(payload)
+                obj = json_loads(payload)
+            except JsonLimitError as exc:
+                raise StreamProtocolError(
+                    f"An SSE event's data is {exc}", excerpt=excerpt_of(payload)
+                ) from None
             except ValueError:
                 raise StreamProtocolError(
                     f"An SSE event's data is not JSON: {excerpt_of(payload)}",
@@ -337,8 +398,8 @@ class LegacyStreamParser(SseParser):
     one message, ``message_id``; ``text`` is what they spelled. A ``close`` event ends the
     stream: ``closed`` is then True, and nothing after it is handed out."""
 
-    def __init__(self, message_id: str) -> None:
-        super().__init__()
+    def __init__(self, message_id: str, max_line: int = MAX_LINE) -> None:
+        super().__init__(max_line)
         self.message_id = message_id
         self.closed = False
         self._chunks: list[str] = []
@@ -366,6 +427,39 @@ class LegacyStreamParser(SseParser):
             else:
                 out.append(ev)
         return out
+
+
+def find_stream_url(reply: dict[str, Any]) -> tuple[str, str | None, str | None] | None:
+    """(stream path, component id, sender name) of the first output still streaming."""
+    outputs = reply.get("outputs")
+    for run_output in outputs if isinstance(outputs, list) else []:
+        inner = run_output.get("outputs") if isinstance(run_output, dict) else None
+        for rd in inner if isinstance(inner, list) else []:
+            if not isinstance(rd, dict):
+                continue
+            component = rd.get("component_id")
+            comp = component if isinstance(component, str) else None
+            messages = rd.get("messages")
+            for m in messages if isinstance(messages, list) else []:
+                if isinstance(m, dict) and isinstance(m.get("stream_url"), str) and m["stream_url"]:
+                    cid = m.get("component_id") if isinstance(m.get("component_id"), str) else comp
+                    name = m.get("sender_name") if isinstance(m.get("sender_name"), str) else None
+                    return m["stream_url"], cid, name
+            artifacts = rd.get("artifacts")
+            if isinstance(artifacts, dict) and isinstance(artifacts.get("stream_url"), str):
+                name = artifacts.get("sender_name")
+                return (
+                    artifacts["stream_url"],
+                    comp,
+                    name if isinstance(name, str) else None,
+                )
+            loc = rd.get("outputs")
+            if isinstance(loc, dict):
+                msg = loc.get("message")
+                inner_msg = msg.get("message") if isinstance(msg, dict) else None
+                if isinstance(inner_msg, dict) and isinstance(inner_msg.get("location"), str):
+                    return inner_msg["location"], comp, None
+    return None
 
 
 StreamParser = NdjsonParser | SseParser
