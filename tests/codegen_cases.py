@@ -1,7 +1,11 @@
 """Run requests that every code generator is tested with: many flows, tweak sets and nasty
-strings (quotes, `$`, backticks, backslashes, newlines, non-ASCII, emoji)."""
+strings (quotes, `$`, backticks, backslashes, newlines, non-ASCII, emoji), and values that
+a language could quietly change (integers beyond 2^53, -0.0, 1.0, a `__proto__` key)."""
 
 from __future__ import annotations
+
+import json
+from typing import Any
 
 from helpers.data import DATA
 from helpers.data import ECHO_FLOW as ECHO
@@ -11,6 +15,55 @@ from lfdesk.core.request import Connection, RunRequest
 from lfdesk.core.tweaks import GlobalVariable, TweakSet
 
 NASTY = "He said \"hi\" & 'bye' $HOME `uname` \\n back\\slash\nnew line\ttab — ünïcödé ✓ 😀 %s {x} ${y} $(z) '\"'"
+
+
+# Text a language could change on the way: a JS template's `${`, a backquote, invisible and
+# right-to-left characters, a line separator, NUL, a lone quote or backslash.
+EXACT_TEXT = "ünïcödé ✓ 😀 中文 `${x}` $(y) \u2028 \u202e \ufeff \x00 \\ \" ' end"
+
+# Numbers JavaScript would send another way, keys it would drop, characters anywhere.
+EXACT_TWEAKS: dict[str, dict[str, Any]] = {
+    "OpenAIModelComponent-44DEX": {
+        "seed": 2**53 + 1,
+        "temperature": 1.0,
+        "model_kwargs": {
+            "big": 12345678901234567891,
+            "neg_big": -(2**63) - 1,
+            "huge": 10**30,
+            "safe": 2**53 - 1,
+            "neg_zero": -0.0,
+            "zero": 0.0,
+            "e16": 1e16,
+            "small": 1e-05,
+            "tiny": 5e-324,
+            "max": 1.7976931348623157e308,
+            "tenth": 0.1,
+            "list": [-0.0, 2**64, 1.5, [1e300, -1e-300]],
+            "__proto__": {"polluted": True},
+            "constructor": "c",
+            "2": "two",
+            "1": "one",
+            EXACT_TEXT: EXACT_TEXT,
+        },
+    },
+    "__proto__": {"from": "a component id JavaScript would take for the prototype"},
+}
+
+# What a JavaScript object sends as it is: a `__proto__` key and characters, but only numbers
+# JavaScript writes as Python does (so JS and the TypeScript client keep their objects).
+PROTO_TWEAKS: dict[str, dict[str, Any]] = {
+    "OpenAIModelComponent-44DEX": {
+        "model_kwargs": {"__proto__": {"a": [1, 0.5, -2]}, "safe": 2**53 - 1, "text": EXACT_TEXT},
+    },
+    "__proto__": {"x": "y"},
+}
+
+
+def exact_json(text: str | bytes) -> Any:
+    """JSON text read with each number kept as its text (and int or float): two bodies read
+    the same only when they carry the same values with the same number text. Key order and
+    whitespace are not compared (they mean nothing in JSON)."""
+    return json.loads(text, parse_int=lambda t: ("int", t), parse_float=lambda t: ("float", t))
 
 
 def _echo_tweaks() -> dict[str, dict[str, object]]:
@@ -60,6 +113,9 @@ def cases() -> dict[str, RunRequest]:
             flow_ref=echo.id or "",
         ),
         "text_io": base.with_(input_type="text", output_type="text", flow_ref="my_flow-2"),
+        "exact_v1": base.with_(input_value=EXACT_TEXT, tweaks=EXACT_TWEAKS),
+        "exact_v2_stream": base.with_(input_value=EXACT_TEXT, tweaks=EXACT_TWEAKS, api="v2", stream=True),
+        "proto_v1": base.with_(input_value=EXACT_TEXT, tweaks=PROTO_TWEAKS),
     }
     for path in sorted((DATA / "starter").glob("*.json"))[:8]:
         flow = load_flow(path)

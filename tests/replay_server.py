@@ -28,6 +28,7 @@ class Recorded:
     path: str
     headers: dict[str, str]
     body: Any
+    raw: bytes = b""  # the body's bytes as sent, for checks of exact number text
 
 
 @dataclass
@@ -69,7 +70,7 @@ class ReplayServer:
                 except json.JSONDecodeError:
                     body = raw.decode("utf-8", "replace")
                 owner.requests.append(
-                    Recorded("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                    Recorded("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body, raw)
                 )
                 key = self.headers.get("x-api-key")
                 auth = self.headers.get("Authorization")

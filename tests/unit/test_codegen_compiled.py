@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 import toolchains
-from codegen_cases import NASTY, cases
+from codegen_cases import NASTY, cases, exact_json
 from replay_server import (
     API_KEY,
     NONSTREAM_ANSWER,
@@ -293,6 +293,10 @@ REPLAYED = [
              options=RenderOptions(inline_token=API_KEY), check_body=True),
     Scenario("wrong key", CASES["echo_v1_stream"], "", ok=False, stderr="HTTP 403: Invalid or missing API key",
              key="sk-wrong"),
+    # Integers beyond 2^53, -0.0, 1.0, `__proto__` keys, emoji, `${`: sent exactly as set.
+    Scenario("exact values v1", CASES["exact_v1"], NONSTREAM_ANSWER + "\n", check_body=True),
+    Scenario("exact values v2 stream", CASES["exact_v2_stream"], V2_STREAM_ANSWER + "\n", check_body=True),
+    Scenario("__proto__ in an object", CASES["proto_v1"], NONSTREAM_ANSWER + "\n", check_body=True),
 ]
 
 
@@ -515,23 +519,26 @@ def test_snippets_handle_every_reply(gen: str, script_server: ScriptServer, tmp_
 
 
 def _check_sent(gen: str, request: RunRequest, recorded: list[Recorded], name: str) -> list[str]:
-    """The server got exactly the body (the escaping survived) with the right headers."""
+    """The server got exactly the body (the escaping survived, every number has the text of
+    body_json()) with the right headers."""
     want_path = request.url.removeprefix(request.connection.base_url).split("?")[0]
     auth = request.connection.auth_header.lower()
+    want = exact_json(request.body_json())
     for rec in recorded:
-        path, body, headers = rec.path, rec.body, rec.headers
+        path, headers = rec.path, rec.headers
         if path.split("?")[0] != want_path or ("stream=true" in path) != (request.stream and request.api == "v1"):
             continue
+        body = exact_json(rec.raw)
         if gen == "typescript-client" and request.api == "v1" and isinstance(body, dict):
             body = {k: v for k, v in body.items() if v != {} or k != "tweaks"}  # the client adds tweaks: {}
-        if body == request.body():
+        if body == want:
             if headers.get(auth) != request.connection.auth_value(API_KEY):
                 return [f"[{name}] sent {auth}={headers.get(auth)!r}"]
             if "application/json" not in headers.get("content-type", ""):
                 return [f"[{name}] sent content-type={headers.get('content-type')!r}"]
             return []
-    bodies = "\n".join(repr(r.body)[:400] for r in recorded)
-    return [f"[{name}] no request carried the expected body {request.body()!r}; got:\n{bodies}"]
+    bodies = "\n".join(repr(r.raw)[:600] for r in recorded)
+    return [f"[{name}] no request carried the expected body {request.body_json()[:600]!r}; got:\n{bodies}"]
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from codegen_cases import NASTY, cases
+from codegen_cases import NASTY, cases, exact_json
 from hypothesis import given
 from hypothesis import strategies as st
 from replay_server import (
@@ -239,6 +239,7 @@ def test_powershell_structure(case: str) -> None:
     start = code.index("$Body = @'\n") + len("$Body = @'\n")
     end = code.index("\n'@\n", start)
     assert json.loads(code[start:end]) == request.body()
+    assert exact_json(code[start:end]) == exact_json(request.body_json())
     assert code.count("{") == code.count("}")
     assert code.count("(") == code.count(")")
     assert "HTTP " in code and "exit 1" in code
@@ -290,6 +291,8 @@ def test_runs_against_replay(gen: str, tmp_path: Path) -> None:
         assert done.stdout == _answer(request) + "\n", case
         assert len(sent) == 1, case
         assert sent[0].body == request.body(), case
+        # The same values with the same number text (-0.0 is not 0, 1.0 is not 1).
+        assert exact_json(sent[0].raw) == exact_json(request.body_json()), case
         assert sent[0].path == request.url.removeprefix(base_url), case
         auth = request.connection.auth_header.lower()
         assert sent[0].headers[auth] == request.connection.auth_value(API_KEY), case

@@ -39,6 +39,10 @@ def _no_imports(request: RunRequest) -> str:
     return ""
 
 
+def _as_is(body: Any) -> str | None:
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class CFamily:
     """One C-family language: how it writes values, and the code of each part of the
@@ -67,6 +71,13 @@ class CFamily:
     auth_name: Callable[[str], str] | None = None  # @AUTH_NAME@ (else `string`)
     imports: Callable[[RunRequest], str] = _no_imports  # @IMPORTS@
     after_header: str = ""  # text right after the header comment
+    # Where `body` would not send exactly the body's JSON text: why not (in words, for the
+    # header), else None; and then `body_text` writes it as text, sent as @SEND_TEXT@
+    # instead of @SEND@. Languages that send the text already need neither.
+    changes: Callable[[Any], str | None] = _as_is
+    body_text: Callable[[Any], str] | None = None
+    send: str = ""  # @SEND@: how the program sends `body`
+    send_text: str = ""  # @SEND@ when the body is text
 
 
 def header(
@@ -135,6 +146,13 @@ def render(
     conn = request.connection
     string = lang.string
     auth = f"{string(conn.auth_prefix)}{lang.plus}apiKey" if conn.auth_prefix else "apiKey"
+    body = request.body()
+    changes = lang.changes(body)
+    if changes is not None and lang.body_text is not None:
+        notes = [*notes, f"The body is sent as JSON text: {changes}."]
+        body_value, send = lang.body_text(body), lang.send_text
+    else:
+        body_value, send = lang.body(body), lang.send
     lines = header(request, options, [*notes, *lang.needs])
     return fill(
         lang.program,
@@ -142,7 +160,8 @@ def render(
             "HEADER": "\n".join(lines) + lang.after_header,
             "IMPORTS": lang.imports(request),
             "URL": string(request.url),
-            "BODY": lang.body(request.body()),
+            "BODY": body_value,
+            "SEND": send,
             "KEY": key_source(lang, options),
             "ACCEPT": string(request.accept),
             "AUTH_NAME": (lang.auth_name or string)(conn.auth_header),

@@ -10,6 +10,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from lfdesk.core.request import RunRequest
@@ -58,6 +59,10 @@ def js_string(text: str) -> str:
 
 
 def js_key(key: str) -> str:
+    """An object literal's key. `__proto__` is computed (`["__proto__"]`): written plainly,
+    quoted or not, it sets the object's prototype and JSON.stringify drops it."""
+    if key == "__proto__":
+        return '["__proto__"]'
     return key if _IDENT.match(key) else js_string(key)
 
 
@@ -83,6 +88,64 @@ def js_value(value: Any, indent: str = "") -> str:
         rows = [f"{inner}{js_value(v, inner)}," for v in value]
         return "[\n" + "\n".join(rows) + f"\n{indent}]"
     return json.dumps(value)
+
+
+def js_number(value: int | float) -> str:
+    """The text JSON.stringify writes for a finite JSON number of this value (ECMAScript's
+    Number::toString, from the same shortest round-trip digits Python's repr finds)."""
+    try:
+        x = float(value)
+    except OverflowError:  # an integer beyond any double: JavaScript reads it as Infinity
+        return "null"
+    if x == 0:
+        return "0"  # -0 too
+    _, digit_tuple, exponent = Decimal(repr(abs(x))).normalize().as_tuple()
+    assert isinstance(exponent, int)  # finite
+    digits = "".join(map(str, digit_tuple))
+    k = len(digits)
+    n = exponent + k  # the point goes after the first n digits
+    sign = "-" if x < 0 else ""
+    if k <= n <= 21:
+        return sign + digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * -n + digits
+    e = n - 1
+    mantissa = digits if k == 1 else digits[0] + "." + digits[1:]
+    return f"{sign}{mantissa}e{'+' if e >= 0 else '-'}{abs(e)}"
+
+
+def js_changes(value: Any) -> str | None:
+    """What a JavaScript object sent with JSON.stringify would change in this JSON value,
+    in words (`X would become Y`, for its first such number), or None when it sends exactly
+    its JSON text. JavaScript numbers are doubles: integers beyond 2^53 lose digits, -0.0
+    becomes 0, and some numbers are written another way (1.0 as 1, 1e-05 as 0.00001)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, int | float) and not isinstance(item, bool):
+            python, js = json.dumps(item), js_number(item)
+            if python != js:
+                return f"{_short_number(python)} would become {_short_number(js)}"
+        elif isinstance(item, dict):
+            stack.extend(reversed(list(item.values())))
+        elif isinstance(item, list | tuple):
+            stack.extend(reversed(item))
+    return None
+
+
+def _short_number(text: str) -> str:
+    return text if len(text) <= 32 else f"{text[:16]}...{text[-8:]} ({len(text)} characters)"
+
+
+def js_raw_json(value: Any) -> str:
+    """Pretty JSON as a JavaScript `String.raw` template literal: the body as text, read as
+    written (no escaping of its own). Invisible characters are JSON-escaped first; a
+    backquote and `${`, which would end or open something, are spliced in."""
+    text = _INVISIBLE.sub(_json_escape_invisible, pretty_json(value))
+    text = text.replace("${", '${"$"}{').replace("`", '${"`"}')
+    return "String.raw`" + text + "`"
 
 
 def strip_types(ts_source: str) -> str:
@@ -169,14 +232,18 @@ def _go_char(m: re.Match[str]) -> str:
     return ch  # printable: keep the character itself (Go source is UTF-8)
 
 
-_INVISIBLE = re.compile("[^\x00-\x7f]")
+_INVISIBLE = re.compile("[^\x00-\x7f]+")
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cn", "Cs"})
 
 
 def _json_escape_invisible(m: re.Match[str]) -> str:
-    ch = m.group()
-    if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Co", "Cn", "Cs"):
-        return _utf16_escapes(ch)
-    return ch
+    run = m.group()
+    if run.isprintable():  # none of those categories: the common case, checked at C speed
+        return run
+    return "".join(
+        _utf16_escapes(ch) if unicodedata.category(ch) in _INVISIBLE_CATEGORIES else ch
+        for ch in run
+    )
 
 
 def go_raw_json(value: Any) -> str:

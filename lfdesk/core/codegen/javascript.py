@@ -10,7 +10,15 @@ import functools
 
 from lfdesk.core.codegen import Generator
 from lfdesk.core.codegen.cfamily import CFamily, Stream, render
-from lfdesk.core.codegen.common_c import js_key, js_string, js_value, keep_types, strip_types
+from lfdesk.core.codegen.common_c import (
+    js_changes,
+    js_key,
+    js_raw_json,
+    js_string,
+    js_value,
+    keep_types,
+    strip_types,
+)
 
 _PROGRAM = """\
 @HEADER@
@@ -27,7 +35,7 @@ async function main()«: Promise<number>» {
       Accept: @ACCEPT@,
       @AUTH_NAME@: @AUTH_VALUE@,
     },
-    body: JSON.stringify(body),
+    @SEND@,
   });
   if (!response.ok) {
     const raw = await response.text();
@@ -282,6 +290,11 @@ def _env(name: str) -> str:
     return f"process.env.{name}" if js_key(name) == name else f"process.env[{js_string(name)}]"
 
 
+def _changes(body: object) -> str | None:
+    why = js_changes(body)
+    return None if why is None else f"in a JavaScript object, {why}"
+
+
 def _table(types: bool, needs: str, after_header: str = "") -> CFamily:
     """The JavaScript table, or (with `types`) the TypeScript one: the same templates with
     their `«: type»` marks dropped or kept. Done before any value is filled in, so user
@@ -315,6 +328,12 @@ def _table(types: bool, needs: str, after_header: str = "") -> CFamily:
         env=_env,
         auth_name=js_key,
         after_header=after_header,
+        # A JavaScript number is a double: a body with a number it would write another way
+        # (an integer beyond 2^53, -0.0, 1.0) is sent as the JSON text itself.
+        changes=_changes,
+        body_text=js_raw_json,
+        send="body: JSON.stringify(body)",
+        send_text="body",
     )
 
 

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from lfdesk.core.codegen import Generator, RenderOptions, cfamily
 from lfdesk.core.codegen.common import fill
-from lfdesk.core.codegen.common_c import js_string, js_value
+from lfdesk.core.codegen.common_c import js_changes, js_string, js_value
 from lfdesk.core.codegen.javascript import TYPESCRIPT
 from lfdesk.core.request import DATASTAX_BASE_URL, RunRequest
 
@@ -97,6 +97,8 @@ def _unsupported(request: RunRequest) -> str | None:
     conn = request.connection
     if conn.kind == "datastax" and conn.base_url != DATASTAX_BASE_URL:
         return "@datastax/langflow-client only knows the default DataStax host"
+    if js_changes(request.body()) is not None:  # the next header line says what changes
+        return "@datastax/langflow-client would send this body as a JavaScript object"
     return None
 
 
