@@ -179,11 +179,18 @@ def _plain(raw: Any) -> str:
     return str(raw)
 
 
+def is_number_text(text: str) -> bool:
+    """Whether `text` is a number in the one form tweaks accept (spaces around it ignored):
+    ASCII digits, a point for decimals, an exponent, `_` between digits; never a comma.
+    Editors that read numbers themselves use it too, so "1,000" is 1.0 nowhere."""
+    return _NUMBER.fullmatch(text.strip()) is not None
+
+
 def _number_text(field: Field, raw: Any, expected: str) -> str:
     """The text of a typed number, checked against the one accepted form (spaces around it
     are ignored)."""
     text = str(raw).strip()
-    if _NUMBER.fullmatch(text):
+    if is_number_text(text):
         return text
     if text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
         raise TweakError(f"{field.name}: expected a finite number, got {shown(text)!r}")

@@ -19,6 +19,7 @@ from lfdesk.core.tweaks import (
     PresetError,
     TweakError,
     TweakSet,
+    is_number_text,
     load_preset,
     save_preset,
 )
@@ -337,3 +338,10 @@ def test_number_text_is_a_number_in_the_documented_form_or_refused(text: str) ->
     assert re.fullmatch(r"[+-]?[0-9_.eE+-]+", text.strip())
     assert "," not in text and "__" not in text
     assert value == int(Decimal(text.strip()))
+
+
+def test_is_number_text_is_the_form_coercion_takes() -> None:
+    for text in (" 0.5 ", "1_000", "-2.5e3", ".5", "5."):
+        assert is_number_text(text), text
+    for text in ("1,000", "0,7", "0x10", "1__0", "nan", "inf", "\uff11", "", "1e"):
+        assert not is_number_text(text), text
