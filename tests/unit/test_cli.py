@@ -252,3 +252,12 @@ def test_input_that_is_not_unicode_is_refused_before_any_snippet_or_run(
     # As a process: what Python makes of an argument that is not UTF-8.
     proc = run_cli("snippet", ECHO, "--lang", "java", "--input", "caf\udce9")
     _one_line_failure(proc.returncode, 1, proc.stderr, proc.stdout, "(a lone surrogate, \\udce9, at character 4)")
+
+
+def test_tweaks_file_with_nan_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    preset = tmp_path / "t.json"  # Python's json (and so a file written by it) allows NaN
+    preset.write_text('{"OpenAIModelComponent-44DEX": {"model_kwargs": {"a": [1, NaN]}}}')
+    for lang in ("curl", "javascript"):
+        code = main(["snippet", ECHO, "--lang", lang, "--tweaks-file", str(preset)])
+        captured = capsys.readouterr()
+        _one_line_failure(code, 1, captured.err, captured.out, "model_kwargs at a[1]: the value is NaN")
