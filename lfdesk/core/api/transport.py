@@ -266,6 +266,11 @@ def _transport_error(
         )
     if isinstance(exc, httpx.DecodingError):
         return LangflowError(f"The reply from {where} could not be decoded ({text})")
+    if isinstance(exc, UnicodeEncodeError):  # a header value outside ASCII
+        return LangflowError(
+            "The API key holds characters an HTTP header cannot carry",
+            "An API key is plain ASCII text: copy it again from where it was made.",
+        )
     if isinstance(exc, ValueError | OverflowError):
         return LangflowError(
             f"{show_url(url)} is not a usable address ({text})",
