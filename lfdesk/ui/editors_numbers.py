@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from lfdesk.core.flow import Field
+from lfdesk.core.tweaks import is_number_text
 from lfdesk.ui.editors_base import FieldEditor, WheelNeedsFocus, value_text
 
 INT_MIN = -(2**31)
@@ -30,13 +31,10 @@ FLOAT_WIDE = 1e15
 
 
 def _number(text: str) -> float | None:
-    t = text.strip().replace("_", "")
-    if t.count(",") == 1 and "." not in t:
-        t = t.replace(",", ".")
-    try:
-        v = float(t)
-    except ValueError:
+    """The number typed, in the one form tweaks accept (so "1,000" is never 1.0), or None."""
+    if not is_number_text(text):
         return None
+    v = float(text.strip().replace("_", ""))
     return v if math.isfinite(v) else None
 
 

@@ -498,3 +498,17 @@ def test_form_screenshot(qtbot: Any, echo: tuple[Flow, TweakSet], artifacts_dir:
     qtbot.addWidget(empty)
     empty.resize(600, 300)
     assert empty.grab().save(str(artifacts_dir / "form-empty.png"))
+
+
+def test_a_number_with_a_comma_is_not_read_as_another_number(qtbot: Any, echo: tuple[Flow, TweakSet]) -> None:
+    """"1,000" is ambiguous (a thousand, or one): refused in the form as on the command line."""
+    flow, tweaks = echo
+    form = _form(qtbot, flow, OPENAI, tweaks)
+    form.show()
+    for name, typed in (("max_tokens", "1,000"), ("temperature", "0,7")):
+        spin = form.field_editor(name).spin
+        spin.lineEdit().selectAll()
+        qtbot.keyClicks(spin.lineEdit(), typed)
+        assert form.rows[name].editor.invalid, name
+        assert spin.lineEdit().text() == typed  # shown as typed, not turned into 1 or 0.7
+        assert name not in tweaks.to_json().get(OPENAI, {})
