@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn
 from lfdesk.core.terminal import escape
 
 if TYPE_CHECKING:
+    from lfdesk.core.api import Timeouts
     from lfdesk.core.flow import Component, Field, Flow
     from lfdesk.core.profiles import Profile
     from lfdesk.core.request import Connection
@@ -167,6 +168,37 @@ def _add_server_args(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--profile", help="a saved profile (token from its keyring entry)")
     g.add_argument("--url", help="server base URL (token from LANGFLOW_API_KEY)")
+    p.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="the most one request may take, start to end (default: the profile's timeout, "
+        "else 600 for a run and 60 for anything else)",
+    )
+    p.add_argument(
+        "--stall-timeout",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="end a streamed run when the server sends nothing for this long (default: the "
+        "profile's timeout, else 120)",
+    )
+
+
+def _seconds(text: str) -> float:
+    """A ``--timeout`` value: seconds above 0, at most a day (argparse reports the rest)."""
+    from lfdesk.core.profiles import MAX_TIMEOUT, valid_timeout
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not valid_timeout(value):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds above 0 and at most {MAX_TIMEOUT:g}"
+        )
+    return value
 
 
 # --- flows, tweaks, requests --------------------------------------------------------------
@@ -472,6 +504,20 @@ def _verify_of(profile: Profile | None) -> bool | str:
     return tls_verify_for(profile)
 
 
+def _timeouts_of(args: argparse.Namespace, profile: Profile | None) -> Timeouts:
+    """The profile's timeout (as the app uses it), then ``--timeout`` and ``--stall-timeout``."""
+    import dataclasses
+
+    from lfdesk.core.api import Timeouts
+
+    timeouts = Timeouts.of_connection(profile.timeout if profile is not None else None)
+    if args.timeout is not None:
+        timeouts = dataclasses.replace(timeouts, total=args.timeout)
+    if args.stall_timeout is not None:
+        timeouts = dataclasses.replace(timeouts, stall=args.stall_timeout)
+    return timeouts
+
+
 def _run_async(coro: Any) -> Any:
     import asyncio
 
@@ -492,7 +538,9 @@ def cmd_flows(args: argparse.Namespace) -> int:
     connection, token, profile = _server(args)
 
     async def go() -> list[Any]:
-        async with LangflowClient(connection, token, verify=_verify_of(profile)) as client:
+        async with LangflowClient(
+            connection, token, verify=_verify_of(profile), timeout=_timeouts_of(args, profile)
+        ) as client:
             return list(await client.list_flows())
 
     flows = _run_async(go())
@@ -544,7 +592,9 @@ def cmd_pull(args: argparse.Namespace) -> int:
     connection, token, profile = _server(args)
 
     async def go() -> dict[str, Any]:
-        async with LangflowClient(connection, token, verify=_verify_of(profile)) as client:
+        async with LangflowClient(
+            connection, token, verify=_verify_of(profile), timeout=_timeouts_of(args, profile)
+        ) as client:
             flow_id = await _resolve_flow_id(client, args.flow_ref)
             data: dict[str, Any] = await client.get_flow_json(flow_id)
             return data
@@ -586,7 +636,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             sys.stdout.flush()
 
     async def go() -> int:
-        async with LangflowClient(connection, token, verify=_verify_of(profile)) as client:
+        async with LangflowClient(
+            connection, token, verify=_verify_of(profile), timeout=_timeouts_of(args, profile)
+        ) as client:
             flow = local_flow
             flow_ref: str | None = None
             flow_id: str | None = None

@@ -33,6 +33,7 @@ MAX_FILE_SIZE = 4 * 1024 * 1024  # far beyond any real list of connections
 SECRET_KEYS = frozenset({"token", "api_key", "apikey", "api-key", "x-api-key", "password"})
 
 _OPTIONAL_TEXT = ("datastax_id", "ca_bundle", "default_flow")
+MAX_TIMEOUT = 24 * 3600.0  # a day: longer is a typo, not a flow
 
 
 class ProfileError(ValueError):
@@ -50,6 +51,9 @@ class Profile:
     ca_bundle: str | None = None
     default_flow: str | None = None
     verify_tls: bool = True
+    # Seconds: the most one request may take, and a stream's longest silence (None: the
+    # client's defaults, api.Timeouts.of_connection); not written to the file while None.
+    timeout: float | None = None
 
     def __post_init__(self) -> None:
         # Normalise only; validation is separate so a bad file can still be reported.
@@ -66,7 +70,10 @@ class Profile:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form written to ``profiles.json``."""
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        if data["timeout"] is None:
+            del data["timeout"]
+        return data
 
     def connection(self) -> Connection:
         """The Connection this profile describes (RequestError when it makes none)."""
@@ -124,10 +131,25 @@ def validate_profile(profile: Profile, *, check_files: bool = True) -> None:
             raise ProfileError(f"{where}: {field} must be text, not {type(value).__name__}.")
     if not isinstance(profile.verify_tls, bool):
         raise ProfileError(f"{where}: verify_tls must be true or false.")
+    if not valid_timeout(profile.timeout):
+        raise ProfileError(
+            f"{where}: timeout must be a number of seconds above 0 and at most "
+            f"{MAX_TIMEOUT:g}, or left out, not {profile.timeout!r}."
+        )
     if check_files and profile.ca_bundle is not None:
         bundle = Path(profile.ca_bundle).expanduser()
         if not bundle.is_file():
             raise ProfileError(f"{where}: CA bundle file not found: {bundle}")
+
+
+def valid_timeout(value: object) -> bool:
+    """Whether ``value`` may be a profile's (or ``--timeout``'s) time limit: None, or a
+    finite number of seconds in (0, ``MAX_TIMEOUT``]."""
+    if value is None:
+        return True
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return 0 < value <= MAX_TIMEOUT  # NaN compares False, infinity is over the top
 
 
 def _check_url(where: str, url: object) -> None:

@@ -229,6 +229,9 @@ def test_default_deadlines() -> None:
     assert (t.deadline(long=True), t.deadline(long=False)) == (RUN_DEADLINE, CALL_DEADLINE)
     assert (RUN_DEADLINE, CALL_DEADLINE, t.stall) == (600, 60, 120)
     assert Timeouts(total=5).deadline(long=True) == Timeouts(total=5).deadline(long=False) == 5
+    # A connection's one Timeout (the app's, a profile's) is also the longest silence.
+    assert Timeouts.of_connection(900) == Timeouts(total=900, stall=900)
+    assert Timeouts.of_connection(None) == Timeouts()
     for bad in (0, -1, float("nan"), float("inf")):
         with pytest.raises(ValueError, match="positive number of seconds"):
             Timeouts(total=bad)
@@ -455,3 +458,13 @@ async def test_cancelling_a_drip_still_closes_at_once(hostile: HostileServer) ->
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+
+
+def test_a_flow_not_found_without_a_name_reads_right() -> None:
+    from lfdesk.core.api import FlowNotFoundError, error_from_response
+
+    err = error_from_response(404, {"detail": "Flow not found"}, None)
+    assert isinstance(err, FlowNotFoundError)
+    assert err.message == "Langflow has no such flow (Flow not found)"
+    named = error_from_response(404, {"detail": "Flow not found"}, "echo-chat")
+    assert named.message == "Langflow has no flow 'echo-chat' (Flow not found)"

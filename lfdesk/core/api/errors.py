@@ -274,8 +274,9 @@ class StreamStalledError(LangflowError):
         self.seconds = seconds
         if hint is None:
             hint = (
-                "The server went quiet: the model may be stuck. Raise the stall timeout if "
-                "the flow has long silent steps."
+                "The server went quiet: the model may be stuck. If the flow has long silent "
+                "steps, raise the stall timeout (lfdesk run --stall-timeout SECONDS, or the "
+                "connection's Timeout in the app)."
             )
         super().__init__(message, hint)
 

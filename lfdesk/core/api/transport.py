@@ -71,6 +71,13 @@ class Timeouts:
             ):
                 raise ValueError(f"timeout {name} must be a positive number of seconds")
 
+    @classmethod
+    def of_connection(cls, seconds: float | None) -> Timeouts:
+        """A connection's one Timeout setting (a profile's, the app's): each request's
+        deadline and a stream's longest silence alike, so a flow with long silent steps
+        runs once it is raised; None keeps the defaults."""
+        return cls() if seconds is None else cls(total=seconds, stall=seconds)
+
     def deadline(self, long: bool) -> float:
         """The deadline of one request: ``total``, else the default for a ``long`` request
         (a run or an upload) or another."""
