@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -28,7 +29,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lfdesk.core.profiles import Profile, ProfileError, ProfileStore, validate_profile
+from lfdesk.core.profiles import (
+    MAX_TIMEOUT,
+    Profile,
+    ProfileError,
+    ProfileStore,
+    validate_profile,
+)
 from lfdesk.core.request import DEFAULT_BASE_URL
 from lfdesk.ui.connection import ConnectionController, ConnectionReport
 from lfdesk.ui.icons import INVALID_COLOR
@@ -87,6 +94,17 @@ class ConnectionsDialog(QDialog):
         ca_row = hbox((self.ca_bundle, 1), self.ca_browse)
         self.verify_tls = QCheckBox("Verify TLS certificates")
         self.verify_tls.setChecked(True)
+        # 0 shows as "default": no timeout of the profile's own.
+        self.timeout = QDoubleSpinBox()
+        self.timeout.setObjectName("timeoutField")
+        self.timeout.setRange(0, MAX_TIMEOUT)
+        self.timeout.setDecimals(1)
+        self.timeout.setSuffix(" s")
+        self.timeout.setSpecialValueText("default (600 s for a run, 60 s for the rest)")
+        self.timeout.setToolTip(
+            "The most lfdesk waits for one request to this server, and for a streamed run "
+            "that has gone silent. Raise it for flows with long silent steps."
+        )
 
         self.token = QLineEdit()
         self.token.setObjectName("tokenField")
@@ -107,6 +125,7 @@ class ConnectionsDialog(QDialog):
         form.addRow("DataStax ID", self.datastax_id)
         form.addRow("CA bundle", ca_row)
         form.addRow("", self.verify_tls)
+        form.addRow("Timeout", self.timeout)
         form.addRow("Token", token_row)
         form.addRow("", self.token_state)
         form.addRow("", self.backend_label)
@@ -192,6 +211,7 @@ class ConnectionsDialog(QDialog):
         self.datastax_id.setText(profile.datastax_id or "")
         self.ca_bundle.setText(profile.ca_bundle or "")
         self.verify_tls.setChecked(profile.verify_tls)
+        self.timeout.setValue(profile.timeout or 0)
         self.token.clear()
         self.token_state.setText("Checking for a saved token…")
         self.result_label.clear()
@@ -210,6 +230,7 @@ class ConnectionsDialog(QDialog):
         self.datastax_id.clear()
         self.ca_bundle.clear()
         self.verify_tls.setChecked(True)
+        self.timeout.setValue(0)
         self.token.clear()
         self.token_state.setText("No token saved yet.")
         self._has_token = False
@@ -275,6 +296,7 @@ class ConnectionsDialog(QDialog):
             datastax_id=self.datastax_id.text() if kind == "datastax" else None,
             ca_bundle=self.ca_bundle.text() or None,
             verify_tls=self.verify_tls.isChecked(),
+            timeout=self.timeout.value() or None,
         )
         validate_profile(profile)
         return profile

@@ -23,7 +23,7 @@ from lfdesk.core.profiles import Profile
 from lfdesk.core.request import RunRequest
 from lfdesk.core.runner import describe_error, execute
 from lfdesk.core.secrets import TokenStore
-from lfdesk.ui.clientpool import ClientPool
+from lfdesk.ui.clientpool import ClientPool, timeouts_of
 from lfdesk.ui.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
@@ -168,7 +168,8 @@ class RunController(TaskOwner):
                 self._fail(run, no_token_message(profile.name))
                 return
             verify = profile.tls_verify() if profile is not None else True
-            client = self.clients.client(run.request.connection, token, verify)
+            timeouts = timeouts_of(profile)
+            client = self.clients.client(run.request.connection, token, verify, timeouts)
             await execute(
                 client,
                 run.request,
