@@ -127,8 +127,9 @@ async def test_gzip_bomb_flow_list_flow_and_run_reply(hostile: HostileServer) ->
             assert isinstance(err, ReplyTooLargeError) and err.limit == "reply", err
             assert err.message.startswith(f"The {what} from http://127.0.0.1:")
             assert "larger than 32 MB once decompressed, lfdesk's limit for a reply" in err.message
-            # The bomb expands to 4 GB; lfdesk holds at most the limit and a piece.
-            assert peak[0] < 40 * MB, f"{what}: peak {peak[0] / MB:.0f} MB"
+            # The bomb expands to 4 GB; lfdesk holds at most the 32 MB limit and a piece
+            # (measured 38 MB; httpx decoding it whole peaked at 78 MB).
+            assert peak[0] < 48 * MB, f"{what}: peak {peak[0] / MB:.0f} MB"
 
 
 async def test_gzip_bomb_stream_is_one_overlong_line(hostile: HostileServer) -> None:
@@ -169,7 +170,7 @@ async def test_endless_stream_line(hostile: HostileServer) -> None:
     assert "4 MB" in err.message
     assert isinstance(whole, ReplyTooLargeError) and whole.limit == "reply"
     assert "larger than 32 MB, lfdesk's limit" in whole.message  # not compressed: no "once"
-    assert peak[0] < 40 * MB
+    assert peak[0] < 48 * MB
 
 
 async def test_a_stream_of_nothing_stops_at_the_stream_limit(hostile: HostileServer) -> None:
