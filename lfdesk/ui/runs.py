@@ -20,6 +20,7 @@ from lfdesk.core.api import LangflowError, StreamEvent
 from lfdesk.core.conversation import Change, Conversation, event_json
 from lfdesk.core.history import HistoryEntry, HistoryError, RunHistory, RunRecord
 from lfdesk.core.profiles import Profile
+from lfdesk.core.redact import mask
 from lfdesk.core.request import RunRequest
 from lfdesk.core.runner import describe_error, execute
 from lfdesk.core.secrets import TokenStore
@@ -51,6 +52,7 @@ class _Run:
         self.secret_fields = secret_fields
         self.conversation = Conversation(request.input_value)
         self.ended = False
+        self.token: str | None = None  # the token it runs with, once read
 
     def record(self) -> RunRecord:
         return RunRecord(
@@ -157,7 +159,8 @@ class RunController(TaskOwner):
 
     def _raw(self, run: _Run, event: StreamEvent) -> None:
         if self._live(run):
-            self.rawEvent.emit(event_json(event))
+            # A server may echo a secret inside any event: the raw log masks what the app knows.
+            self.rawEvent.emit(mask(event_json(event), run.token))
 
     async def _body(self, run: _Run, token: str | None) -> None:
         profile = run.profile
@@ -169,6 +172,7 @@ class RunController(TaskOwner):
                 return
             verify = profile.tls_verify() if profile is not None else True
             timeouts = timeouts_of(profile)
+            run.token = token
             client = self.clients.client(run.request.connection, token, verify, timeouts)
             await execute(
                 client,

@@ -194,3 +194,33 @@ def test_history_records_every_ending(qtbot, qloop, wait_for, replay_server, tmp
     assert ok.status == "ok" and ok.answer == STREAM_ANSWER and ok.ttft is not None
     assert failed.status == "error" and f"127.0.0.1:{port}" in failed.error
     history.close()
+
+
+class EchoingClient:
+    """A stand-in client whose stream echoes the token it was given inside a plain token
+    event, as a hostile or careless server could."""
+
+    def __init__(self, connection, token=None, *, verify=True, timeout=None) -> None:
+        self.token = token
+
+    async def stream(self, request):
+        from lfdesk.core.api import EndEvent, RunResult, TokenEvent
+
+        yield TokenEvent("m1", f"your key is {self.token}")
+        yield EndEvent(RunResult("done", ["done"], None, None, {}))
+
+    async def aclose(self) -> None:
+        return None
+
+
+def test_the_raw_event_log_never_shows_the_token(qtbot, qloop, wait_for) -> None:
+    from lfdesk.ui.clientpool import ClientPool
+
+    token = "zq-odd-shaped-token-81f2"  # no known token shape: masked because it is in use
+    ctrl = RunController(clients=ClientPool(EchoingClient))
+    lines: list[str] = []
+    ctrl.rawEvent.connect(lines.append)
+    ctrl.start(session_for("http://127.0.0.1:9").build_request("hi"), token)
+    wait_for(lambda: ctrl.state == "done")
+    assert lines and all(token not in line for line in lines)
+    assert any("your key is ***" in line for line in lines)
