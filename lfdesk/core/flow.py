@@ -186,7 +186,9 @@ PROTECTED_FIELDS_BY_COMPONENT: Mapping[str, frozenset[str]] = {
 # (Langflow's validate_input_and_tweaks matches these substrings in the tweak key).
 INPUT_COMPONENT_MARKERS = ("ChatInput", "Chat Input", "TextInput", "Text Input")
 
-_NOTE_NODE_TYPES = frozenset({"noteNode", "note"})
+# A tuple, not a set: `in` compares, so a node "type" that is a list or object (a broken file)
+# is simply not a note, where a set would raise TypeError (unhashable).
+_NOTE_NODE_TYPES = ("noteNode", "note")
 
 class FieldView(StrEnum):
     """Which fields of a component a list shows: the tree, the form and the CLI share these.
@@ -620,7 +622,12 @@ def _range_of(spec: dict[str, Any]) -> RangeSpec | None:
 
     def num(key: str) -> float | None:
         v = rs.get(key)
-        return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+        if not isinstance(v, (int, float)) or isinstance(v, bool):
+            return None
+        try:
+            return float(v)
+        except OverflowError:  # an integer beyond any float (a broken file): no bound
+            return None
 
     step_type = rs.get("step_type")
     return RangeSpec(
