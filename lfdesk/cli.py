@@ -401,7 +401,7 @@ def cmd_snippet(args: argparse.Namespace) -> int:
     except RequestError as exc:
         _fail(str(exc))
     for note in request.warnings():
-        print(f"note: {note}", file=sys.stderr)
+        print(f"note: {escape(note)}", file=sys.stderr)
     sys.stdout.write(code if code.endswith("\n") else code + "\n")
     return 0
 
@@ -429,7 +429,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
             )
             store.add(profile, replace=True)
             saved = store.get(args.name)
-            print(f"saved profile {saved.name}: {saved.base_url}")
+            print(escape(f"saved profile {saved.name}: {saved.base_url}"))
         elif args.action == "list":
             profiles = store.list()
             if not profiles:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.data import SAMPLE_ID, load_flow
+from helpers.data import ECHO_FLOW, SAMPLE_ID, load_flow
 
 from lfdesk.cli import main
 from lfdesk.core.profiles import Profile, ProfileStore
@@ -249,3 +249,25 @@ def test_server_error_is_one_escaped_line(hostile_url: str, capsys: pytest.Captu
     assert err.startswith("lfdesk: ") and "Error building \\x1b[2J" in err
     assert "a fake line \\u202e" in err
     assert len(err.splitlines()) == 1
+
+
+def test_snippet_note_escapes_a_component_id(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The id appears inside edge handles too (as JSON text): rename it everywhere.
+    text = ECHO_FLOW.read_text(encoding="utf-8").replace("ChatInput-wEKUV", "ChatInput-\\u001b[2J")
+    path = tmp_path / "hostile.json"
+    path.write_text(text, encoding="utf-8")
+    code = main(["snippet", str(path), "--lang", "curl", "--input", "hi",
+                 "--tweak", "ChatInput-\x1b[2J.input_value=other"])
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "note: " in err and "ChatInput-\\x1b[2J" in err and raw_in(err) == []
+
+
+def test_profile_add_echoes_the_url_escaped(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["profile", "add", "p", "--url", "http://host/a\x1b[2Jb"])
+    out, err = capsys.readouterr()
+    if code == 0:  # a URL with a control character may also be refused, in one line
+        assert out == "saved profile p: http://host/a\\x1b[2Jb\n"
+    else:
+        assert len(err.splitlines()) == 1
+    assert raw_in(out + err) == []
