@@ -1,4 +1,5 @@
-"""The Langflow HTTP client: ``LangflowClient``, stream parsers, events and error types.
+"""The Langflow HTTP client: ``LangflowClient``, stream parsers, events and error types
+(``NoModelCatalogError`` and ``ComponentUpdateError`` of the model/field calls too).
 
 Every error type (``errors``) and every event type (``events``) is exported as it is."""
 
@@ -14,14 +15,17 @@ from lfdesk.core.api.client import (
 )
 from lfdesk.core.api.errors import *  # noqa: F403
 from lfdesk.core.api.events import *  # noqa: F403
+from lfdesk.core.api.models import ComponentUpdateError, NoModelCatalogError
 from lfdesk.core.api.streams import NdjsonParser, SseParser, to_event
 
 __all__ = [
     "LEGACY_STREAM_BEFORE",
+    "ComponentUpdateError",
     "FlowSummary",
     "LangflowClient",
     "Limits",
     "NdjsonParser",
+    "NoModelCatalogError",
     "ServerInfo",
     "SseParser",
     "Timeouts",

@@ -51,6 +51,7 @@ from lfdesk.core.api.events import (
     RunResult,
     StreamEvent,
 )
+from lfdesk.core.api.models import ModelCalls
 from lfdesk.core.api.server import FlowSummary, ServerInfo, is_uuid, parse_version
 from lfdesk.core.api.streams import (
     LegacyStreamParser,
@@ -114,7 +115,7 @@ def _scrubbed(
     return wrapper
 
 
-class LangflowClient:
+class LangflowClient(ModelCalls):
     """Talks to one Langflow server. Use ``async with``, or call ``aclose()``.
 
     ``verify``: True (default), False, or a CA bundle path. ``timeout``: the deadlines and
@@ -261,10 +262,11 @@ class LangflowClient:
         content: bytes | None = None,
         files: dict[str, tuple[str, bytes, str]] | None = None,
         headers: dict[str, str] | None = None,
+        limit: int | None = None,
     ) -> Reply:
-        """One whole request, read within ``limits`` and by its deadline (``long``: a run's
-        or an upload's); a status >= 300 raises its typed error. ``what`` names the reply in
-        a message ("flow list")."""
+        """One whole request, read within ``limits`` (or ``limit`` bytes) and by its deadline
+        (``long``: a run's or an upload's); a status >= 300 raises its typed error. ``what``
+        names the reply in a message ("flow list")."""
         h = dict(headers or {})
         if auth:
             h.update(self._auth())
@@ -281,24 +283,29 @@ class LangflowClient:
             )
         except _SEND_ERRORS as exc:
             raise self._transport_error(exc, url, deadline) from None
-        reply = await self._by(deadline, self._exchange(http_req, what, deadline), streaming=False)
+        exchange = self._exchange(http_req, what, deadline, limit)
+        reply = await self._by(deadline, exchange, streaming=False)
         log.debug("%s %s -> %d", method, show_url(url), reply.status_code)
         if reply.status_code >= 300:
             raise self._status_error(reply, flow_ref)
         return reply
 
-    async def _exchange(self, http_req: httpx.Request, what: str, deadline: Deadline) -> Reply:
+    async def _exchange(
+        self, http_req: httpx.Request, what: str, deadline: Deadline, limit: int | None = None
+    ) -> Reply:
         resp = await self._open(http_req, deadline)
         try:
-            return await self._read(resp, what, deadline)
+            return await self._read(resp, what, deadline, limit)
         finally:
             await resp.aclose()
 
-    async def _read(self, resp: httpx.Response, what: str, deadline: Deadline) -> Reply:
-        """The body of ``resp``: whole (up to ``limits.reply``), or for an error status its
-        first ``limits.error_body`` bytes."""
+    async def _read(
+        self, resp: httpx.Response, what: str, deadline: Deadline, limit: int | None = None
+    ) -> Reply:
+        """The body of ``resp``: whole (up to ``limit``, by default ``limits.reply``), or for
+        an error status its first ``limits.error_body`` bytes."""
         error = resp.status_code >= 300
-        limit = self.limits.error_body if error else self.limits.reply
+        limit = self.limits.error_body if error else (limit or self.limits.reply)
         try:
             return await read_reply(resp, limit, f"The {what} from {self._where}", cut=error)
         except _READ_ERRORS as exc:
