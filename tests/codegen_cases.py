@@ -85,6 +85,25 @@ def _nasty_tweaks() -> dict[str, dict[str, object]]:
     return t.to_json()
 
 
+def _model_request() -> RunRequest:
+    """Basic Prompting with its ModelInput set as `--tweak` sets it: a list of one model
+    object naming its provider (and a temperature), as every target must send it."""
+    path = DATA / "starter" / "Basic Prompting.json"
+    flow = load_flow(path)
+    t = TweakSet(flow)
+    t.set("LanguageModelComponent-FLeYF", "model", "OpenAI Compatible/gpt-4o-mini")
+    t.set("LanguageModelComponent-FLeYF", "temperature", "0.3")
+    return RunRequest(
+        connection=Connection("http://127.0.0.1:7860"),
+        flow_ref="basic-prompting",
+        flow_id=flow.id,
+        input_value="what is up",
+        tweaks=t.to_json(),
+        flow_path=str(path),
+        flow_name=flow.name,
+    )
+
+
 def cases() -> dict[str, RunRequest]:
     """name -> RunRequest."""
     echo = load_flow(ECHO)
@@ -116,6 +135,7 @@ def cases() -> dict[str, RunRequest]:
         "exact_v1": base.with_(input_value=EXACT_TEXT, tweaks=EXACT_TWEAKS),
         "exact_v2_stream": base.with_(input_value=EXACT_TEXT, tweaks=EXACT_TWEAKS, api="v2", stream=True),
         "proto_v1": base.with_(input_value=EXACT_TEXT, tweaks=PROTO_TWEAKS),
+        "model_v1": _model_request(),
     }
     for path in sorted((DATA / "starter").glob("*.json"))[:8]:
         flow = load_flow(path)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from lfdesk.core import jsontext
+from lfdesk.core.catalog import KNOWN_PROVIDERS, parse_model_text
 from lfdesk.core.flow import Component, Field, FieldKind, Flow
 from lfdesk.core.jsontext import error_position
 from lfdesk.core.paths import write_text_atomic
@@ -315,22 +316,45 @@ def _coerce_str_list(field: Field, raw: Any) -> list[str]:
 
 
 def _coerce_model(field: Field, raw: Any) -> Any:
+    """A model field's value, offline (the CLI checks it against the server's catalog first
+    when connected): `Provider/name` (a provider Langflow has, or one of the field's own
+    options names) or a name among the field's options is `[{"name", "provider"}]`; any
+    other name is sent bare (the server looks it up); a JSON list of model objects (or one
+    object) is sent as given, each naming its provider. Why: lfdesk.core.catalog."""
+    if isinstance(raw, str) and raw.strip()[:1] in ("[", "{"):
+        raw = _json_value(field, raw)
+    if isinstance(raw, Mapping):
+        raw = [dict(raw)]
     if isinstance(raw, list):
-        if all(isinstance(m, dict) and isinstance(m.get("name"), str) for m in raw):
-            return raw
-        raise TweakError(f"{field.name}: expected a model name or [{{\"name\", \"provider\"}}]")
-    if isinstance(raw, dict) and isinstance(raw.get("name"), str):
-        return [raw]
+        for entry in raw:
+            if not isinstance(entry, Mapping) or not _model_text(entry.get("name")):
+                raise TweakError(
+                    f"{field.name}: expected a model name, PROVIDER/MODEL, or a JSON list "
+                    '[{"name": ..., "provider": ...}]'
+                )
+            if not _model_text(entry.get("provider")):
+                name = shown(entry["name"])
+                raise TweakError(
+                    f"{field.name}: the model {name!r} needs its provider: "
+                    f'"provider": "OpenAI" in the object, or OpenAI/{name} '
+                    "(the server refuses a model object without one)"
+                )
+        return raw
     if not isinstance(raw, str) or not raw.strip():
         raise TweakError(f"{field.name}: expected a model name")
     name = raw.strip()
+    providers = list(KNOWN_PROVIDERS)
     for opt in field.options:
-        if isinstance(opt, Mapping) and opt.get("name") == name:
-            entry: dict[str, Any] = {"name": name}
-            if opt.get("provider"):
-                entry["provider"] = opt["provider"]
-            return [entry]
-    return name  # the server accepts a bare name and normalises it
+        if isinstance(opt, Mapping) and _model_text(opt.get("provider")):
+            if opt.get("name") == name:
+                return [{"name": name, "provider": opt["provider"]}]
+            providers.append(opt["provider"])
+    selection = parse_model_text(name, providers)
+    return selection.tweak_value() if selection is not None else name
+
+
+def _model_text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
 
 
 def to_json_value(value: Any) -> Any:

@@ -297,6 +297,8 @@ REPLAYED = [
     Scenario("exact values v1", CASES["exact_v1"], NONSTREAM_ANSWER + "\n", check_body=True),
     Scenario("exact values v2 stream", CASES["exact_v2_stream"], V2_STREAM_ANSWER + "\n", check_body=True),
     Scenario("__proto__ in an object", CASES["proto_v1"], NONSTREAM_ANSWER + "\n", check_body=True),
+    # A ModelInput's value: a list of one {"name", "provider"} object, sent as it is.
+    Scenario("model list v1", CASES["model_v1"], NONSTREAM_ANSWER + "\n", check_body=True),
 ]
 
 
