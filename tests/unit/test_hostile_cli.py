@@ -59,15 +59,32 @@ class Done:
         return self.err
 
 
+# Runs lfdesk as `python -m lfdesk` does, and at exit writes the process's own peak RSS
+# (VmHWM, in kB) to $LFDESK_TEST_HWM. rusage's ru_maxrss would also count the pages the
+# child shared with this (large) pytest process before it exec'd.
+LAUNCH = """
+import atexit, os, runpy, sys
+def _peak():
+    with open("/proc/self/status") as f:
+        kb = next(line.split()[1] for line in f if line.startswith("VmHWM:"))
+    with open(os.environ["LFDESK_TEST_HWM"], "w") as out:
+        out.write(kb)
+atexit.register(_peak)
+sys.argv = ["lfdesk", *sys.argv[1:]]
+runpy.run_module("lfdesk", run_name="__main__", alter_sys=True)
+"""
+
+
 def lfdesk(tmp_path: Path, command: str, *args: str, token: str = KEY) -> Done:
     """Run ``lfdesk`` COMMANDS[command] + args; its exit, output, time and peak memory
-    (``wait4`` gives this child's own rusage). Killed after 120 s, should a case not end."""
+    (its own VmHWM). Killed after 120 s, should a case not end."""
     argv = [a.replace("{tmp}", str(tmp_path)) for a in (*COMMANDS.get(command, [command]), *args)]
-    env = dict(os.environ, LANGFLOW_API_KEY=token)
+    hwm_path = tmp_path / "vmhwm"
+    env = dict(os.environ, LANGFLOW_API_KEY=token, LFDESK_TEST_HWM=str(hwm_path))
     out_path, err_path = tmp_path / "stdout", tmp_path / "stderr"
     t0 = time.monotonic()
     with out_path.open("wb") as out, err_path.open("wb") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "lfdesk", *argv], cwd=ROOT, env=env, stdout=out, stderr=err)
+        proc = subprocess.Popen([sys.executable, "-c", LAUNCH, *argv], cwd=ROOT, env=env, stdout=out, stderr=err)
     watchdog = threading.Timer(120, proc.kill)
     watchdog.start()
     try:
@@ -80,7 +97,7 @@ def lfdesk(tmp_path: Path, command: str, *args: str, token: str = KEY) -> Done:
         out_path.read_text(encoding="utf-8"),
         err_path.read_text(encoding="utf-8"),
         time.monotonic() - t0,
-        usage.ru_maxrss * 1024,
+        int(hwm_path.read_text()) * 1024 if hwm_path.exists() else usage.ru_maxrss * 1024,
     )
 
 
