@@ -31,10 +31,15 @@ def key_env_problem(name: str) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class RenderOptions:
-    """How a snippet gets its token: from `key_env`, or written in when `inline_token` is set."""
+    """How a snippet gets its token (from `key_env`, or written in when `inline_token` is
+    set), and which form: the short one to paste into a project (the default), or the full
+    program (`full`). A short form sends `session_id` only with `keep_session` (the user set
+    one): a fixed id shared by every caller of pasted code would be a surprise."""
 
     key_env: str = DEFAULT_KEY_ENV
     inline_token: str | None = None
+    full: bool = False
+    keep_session: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +51,14 @@ class Generator:
     lexer: str  # Pygments lexer alias for highlighting
     extension: str  # file name suffix when saved, e.g. ".py"
     streams: bool  # whether it has a streaming variant
-    render_fn: Callable[[RunRequest, RenderOptions], str]
+    render_fn: Callable[[RunRequest, RenderOptions], str]  # the full program
     filename: str | None = None  # a fixed file name when the tool needs one (Java, C#)
+    short_fn: Callable[[RunRequest, RenderOptions], str] | None = None  # the short form
+
+    @property
+    def has_short(self) -> bool:
+        """Whether the target has a short form (a command-line program is full by nature)."""
+        return self.short_fn is not None
 
     def render(self, request: RunRequest, options: RenderOptions | None = None) -> str:
         """The program; ValueError for an unusable `key_env`, RequestError for a request
@@ -57,7 +68,9 @@ class Generator:
         if problem is not None:
             raise ValueError(problem)
         request.check()
-        return self.render_fn(request, options)
+        if options.full or self.short_fn is None:
+            return self.render_fn(request, options)
+        return self.short_fn(request, options)
 
 
 # name -> module under lfdesk.core.codegen; each module defines GENERATOR.
