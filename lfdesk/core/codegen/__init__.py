@@ -70,6 +70,8 @@ class Generator:
         request.check()
         if options.full or self.short_fn is None:
             return self.render_fn(request, options)
+        if not options.keep_session:
+            request = request.with_(session_id=None)
         return self.short_fn(request, options)
 
 
