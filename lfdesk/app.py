@@ -27,6 +27,7 @@ from lfdesk.core.presets import PresetLibrary
 from lfdesk.core.profiles import ProfileStore
 from lfdesk.core.secrets import TokenStore
 from lfdesk.core.settings import Settings, load_settings, save_settings
+from lfdesk.ui.catalogview import CatalogPresenter
 from lfdesk.ui.chatsessions import ChatSessionPresenter
 from lfdesk.ui.clientpool import ClientPool
 from lfdesk.ui.connection import ConnectionController
@@ -83,8 +84,10 @@ class Desk:
         self.connection = ConnectionPresenter(parts, profiles)
         self.documents = DocumentPresenter(parts, self.connection)
         # Made in this order, they hear of a new document in this order: the chat is
-        # emptied before the preview reads its input, presets come last.
+        # emptied before the preview reads its input, the last flow's server-computed
+        # choices are forgotten before the form shows the new one, presets come last.
         self.sessions = ChatSessionPresenter(parts, self.documents, self.connection)
+        self.catalog = CatalogPresenter(parts, self.documents, self.connection)
         self.panes = PanesPresenter(parts, self.documents, self.connection)
         self.presets = PresetPresenter(parts, self.documents, preset_library)
         self.history = HistoryPresenter(parts, self.documents)
@@ -105,6 +108,8 @@ class Desk:
         self.panes.viewModeChanged.connect(w.show_view_mode)
         self.presets.tweaksReplaced.connect(self.panes.tweaks_replaced)
         self.history.tweaksReplaced.connect(self.panes.tweaks_replaced)
+        for replaced in (self.presets.tweaksReplaced, self.history.tweaksReplaced):
+            replaced.connect(lambda: self.catalog.update_notes())
         self.history.restored.connect(lambda: w.show_history(False))
         self.sessions.sessionChanged.connect(lambda _sid: self.panes.update_preview())
         self.runner.runningChanged.connect(w.set_running)

@@ -1,5 +1,6 @@
 """ConnectionController: the server chores of the window (probe, test, list and fetch flows,
-upload files, past chat sessions) and the token chores (save, delete, move, check, read).
+upload files, past chat sessions, the model catalog, a field's choices) and the token
+chores (save, delete, move, check, read).
 
 Every chore is one asyncio task, through the ``ClientPool``'s client for the profile, so
 chores and runs against one server share its HTTP connections. Each chore answers with one
@@ -19,6 +20,7 @@ from typing import Any, Literal
 import shiboken6
 from PySide6.QtCore import QObject, Signal, SignalInstance
 
+from lfdesk.core import jsontext
 from lfdesk.core.api import (
     FlowNotFoundError,
     FlowSummary,
@@ -27,6 +29,7 @@ from lfdesk.core.api import (
     ServerInfo,
 )
 from lfdesk.core.conversation import Conversation
+from lfdesk.core.dynamic import RefreshedNode, UpdateRequest
 from lfdesk.core.flow import Flow
 from lfdesk.core.profiles import Profile
 from lfdesk.core.redact import mask
@@ -34,11 +37,13 @@ from lfdesk.core.runner import describe_error
 from lfdesk.core.secrets import TokenStore
 from lfdesk.ui.clientpool import ClientPool
 from lfdesk.ui.runs import no_token_message
+from lfdesk.ui.serverfields import ServerModels, connection_key
 from lfdesk.ui.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
 
 FetchPurpose = Literal["open", "reload"]
+MAX_FLOW_FILE = 64 * 1024 * 1024  # a flow file read again for its nodes (they are ~1 MB)
 
 
 class _Readable(Exception):
@@ -96,6 +101,14 @@ class ConnectionController(TaskOwner):
       "") / ``tokenFailed(str)`` (saving, deleting, moving or checking a token);
     - ``tokenFetched(str, str)`` (profile, token or "": only read when the user wants it
       inlined in a snippet) / ``tokenFetchFailed(str)``;
+    - ``modelsLoaded(ServerModels)`` (the profile's model catalog, and its global variable
+      names when the server gave them) / ``modelsFailed(str, str)`` (the profile's
+      ``serverfields.connection_key``, message);
+    - ``flowSourceRead(str, dict)`` (a key of the asker's, the flow's JSON: a file read
+      again, or the server's) / ``flowSourceFailed(str, str)`` (key, message);
+    - ``fieldRefreshed(str, str, RefreshedNode)`` (component id, field, the component as
+      the server rebuilt it) / ``fieldRefreshFailed(str, str, str)`` (component id, field,
+      message);
     - ``busyChanged(bool)``: some chore is running.
     """
 
@@ -119,6 +132,12 @@ class ConnectionController(TaskOwner):
     tokenFailed = Signal(str)
     tokenFetched = Signal(str, str)
     tokenFetchFailed = Signal(str)
+    modelsLoaded = Signal(ServerModels)
+    modelsFailed = Signal(str, str)
+    flowSourceRead = Signal(str, dict)
+    flowSourceFailed = Signal(str, str)
+    fieldRefreshed = Signal(str, str, RefreshedNode)
+    fieldRefreshFailed = Signal(str, str, str)
     busyChanged = Signal(bool)
 
     def __init__(
@@ -278,6 +297,67 @@ class ConnectionController(TaskOwner):
 
         return self._run("messages", body, self._failing(self.messagesLoadFailed))
 
+    # --- fields whose choices live on the server -------------------------------------------
+
+    def load_models(self, profile: Profile) -> asyncio.Task[Any]:
+        """The server's model catalog, and the caller's global variable names (left out,
+        None, when the server does not give them: the catalog alone still says which
+        providers are set up)."""
+
+        async def body() -> None:
+            client = self._client(profile, await self._required_token(profile))
+            catalog = await client.model_catalog()
+            try:
+                names: frozenset[str] | None = frozenset(await client.variable_names())
+            except LangflowError as exc:
+                log.info("no global variable names from %s: %s", profile.name, exc)
+                names = None
+            self._emit(self.modelsLoaded, ServerModels(connection_key(profile), catalog, names))
+
+        def failed(message: str) -> None:
+            self._emit(self.modelsFailed, connection_key(profile), message)
+
+        return self._run(f"models:{connection_key(profile)}", body, failed)
+
+    def read_flow_file(self, key: str, path: str) -> asyncio.Task[Any]:
+        """A flow file's JSON, read again (off the event loop) for what the parsed flow
+        does not keep: its nodes as they are."""
+
+        async def body() -> None:
+            raw = await asyncio.to_thread(_read_limited, Path(path), MAX_FLOW_FILE)
+            try:
+                data = jsontext.loads(raw.decode("utf-8-sig"))
+            except (UnicodeDecodeError, ValueError) as exc:
+                raise _Readable(f"{path}: not a flow file now ({exc})") from None
+            self._emit(self.flowSourceRead, key, data if isinstance(data, dict) else {})
+
+        return self._run("source", body, lambda m: self._emit(self.flowSourceFailed, key, m))
+
+    def fetch_flow_source(self, key: str, profile: Profile, flow_id: str) -> asyncio.Task[Any]:
+        """A server flow's JSON as the server stores it (its nodes as they are)."""
+
+        async def body() -> None:
+            client = self._client(profile, await self._required_token(profile))
+            self._emit(self.flowSourceRead, key, await client.get_flow_json(flow_id))
+
+        return self._run("source", body, lambda m: self._emit(self.flowSourceFailed, key, m))
+
+    def refresh_field(
+        self, profile: Profile, component_id: str, field: str, request: UpdateRequest
+    ) -> asyncio.Task[Any]:
+        """Ask the server for a field's choices: the component update Langflow's canvas
+        makes (the server builds the component with the values in ``request``)."""
+
+        async def body() -> None:
+            client = self._client(profile, await self._required_token(profile))
+            node = await client.update_component(request)
+            self._emit(self.fieldRefreshed, component_id, field, node)
+
+        def failed(message: str) -> None:
+            self._emit(self.fieldRefreshFailed, component_id, field, message)
+
+        return self._run(f"refresh:{component_id}:{field}", body, failed)
+
     # --- token chores -------------------------------------------------------------------------
 
     def save_token(self, profile_name: str, token: str) -> asyncio.Task[Any]:
@@ -334,3 +414,11 @@ class ConnectionController(TaskOwner):
             )
 
         return self._run("backend", body, self._failing(self.tokenFailed))
+
+
+def _read_limited(path: Path, limit: int) -> bytes:
+    with path.open("rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise _Readable(f"{path}: larger than {limit // (1024 * 1024)} MB")
+    return data

@@ -1,7 +1,7 @@
 """One editor widget per field kind, for the component form: `make_editor` picks it.
 
-The editors live in `editors_*` modules by concern (base, text, numbers, choices, JSON,
-table, files, read-only); this module is their public face.
+The editors live in `editors_*` modules by concern (base, text, numbers, choices, model,
+JSON, table, files, read-only); this module is their public face.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from lfdesk.ui.editors_base import FieldEditor, monospace_font, value_text
 from lfdesk.ui.editors_choices import BoolEditor, DropdownEditor, MultiSelectEditor, TabEditor
 from lfdesk.ui.editors_files import FileEditor
 from lfdesk.ui.editors_json import JsonEditor, JsonTextEdit, json_error
+from lfdesk.ui.editors_model import ModelEditor
 from lfdesk.ui.editors_numbers import FloatEditor, IntEditor, SliderEditor
 from lfdesk.ui.editors_readonly import ReadOnlyEditor
 from lfdesk.ui.editors_table import TableEditor, table_columns
@@ -30,6 +31,7 @@ __all__ = [
     "JsonEditor",
     "JsonTextEdit",
     "LineEditor",
+    "ModelEditor",
     "MultiSelectEditor",
     "ReadOnlyEditor",
     "SecretEditor",
@@ -71,7 +73,7 @@ def make_editor(field: Field, parent: QWidget | None = None, value: Any = None) 
     if kind is FieldKind.DROPDOWN:
         return DropdownEditor(field, parent, editable=field.combobox)
     if kind is FieldKind.MODEL:
-        return DropdownEditor(field, parent, editable=True)
+        return ModelEditor(field, parent)
     if kind is FieldKind.TAB:
         return TabEditor(field, parent)
     if kind is FieldKind.MULTISELECT:

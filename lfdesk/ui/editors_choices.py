@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, Qt
@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lfdesk.core.flow import Field, FieldKind
+from lfdesk.core.flow import Field
 from lfdesk.ui.editors_base import FieldEditor, WheelNeedsFocus, value_text
 
 
@@ -52,7 +52,7 @@ class _Combo(WheelNeedsFocus, QComboBox):
 
 
 class DropdownEditor(FieldEditor):
-    """DROPDOWN (editable when `combobox`) and MODEL (option names, editable)."""
+    """DROPDOWN (editable when `combobox`); the base of the MODEL editor."""
 
     def __init__(self, field: Field, parent: QWidget | None = None, *, editable: bool) -> None:
         super().__init__(field, parent)
@@ -65,22 +65,43 @@ class DropdownEditor(FieldEditor):
         )
         self.combo.setMinimumContentsLength(12)
         self.combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self._options = list(field.option_names)
-        for opt, name in zip(field.options, self._options, strict=False):
+        self._extra = -1  # index of a shown value that is not an option
+        self._shown: Any = None
+        self._fill(field.options)
+        self.combo.textActivated.connect(self._chosen)
+        line = self.combo.lineEdit() if editable else None
+        if line is not None:
+            line.textEdited.connect(self._typed)
+
+    def _fill(self, options: Sequence[Any]) -> None:
+        self.combo.clear()
+        self._extra = -1
+        for opt in options:
+            name = str(opt.get("name", "")) if isinstance(opt, Mapping) else str(opt)
             self.combo.addItem(name)
             if isinstance(opt, Mapping) and opt.get("provider"):
                 idx = self.combo.count() - 1
                 self.combo.setItemData(
                     idx, f"{name} ({opt['provider']})", Qt.ItemDataRole.ToolTipRole
                 )
-        self._extra = -1  # index of a shown value that is not an option
-        self.combo.textActivated.connect(self._emit)
-        line = self.combo.lineEdit() if editable else None
-        if line is not None:
-            line.textEdited.connect(self._emit)
+
+    def set_options(self, options: Sequence[Any]) -> None:
+        """Offer other options (the server refreshed them); the value shown stays."""
+        with self._updating_parts():
+            self._fill(options)
+            self._show(self._shown)
+
+    def _chosen(self, text: str) -> None:
+        """The user picked `text` from the list."""
+        self._emit(text)
+
+    def _typed(self, text: str) -> None:
+        """The user typed: `text` is the box's text now."""
+        self._emit(text)
 
     def _show(self, value: Any) -> None:
-        text = _model_name(value) if self.field.kind is FieldKind.MODEL else value_text(value)
+        self._shown = value
+        text = value_text(value)
         if self._extra >= 0:
             self.combo.removeItem(self._extra)
             self._extra = -1
@@ -96,14 +117,6 @@ class DropdownEditor(FieldEditor):
                 self.combo.setEditText(text)
         else:
             self.combo.setCurrentIndex(idx)
-
-
-def _model_name(value: Any) -> str:
-    if isinstance(value, list) and value and isinstance(value[0], Mapping):
-        return str(value[0].get("name", ""))
-    if isinstance(value, Mapping):
-        return str(value.get("name", ""))
-    return value_text(value)
 
 
 class TabEditor(FieldEditor):

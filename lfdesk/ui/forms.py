@@ -2,19 +2,21 @@
 
 The form writes what the user does into the TweakSet it was given (`try_set`) and says so
 with `tweakChanged`; it shows the TweakSet's verdict (changed, invalid and why) and never
-renders code.
+renders code. Fields whose choices live on the server get what a presenter learnt of them
+(`set_server_fields`, `set_models`, `set_notes`, `set_field_options`) and a refresh button
+(`refreshRequested`); the form only shows it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -27,72 +29,27 @@ from PySide6.QtWidgets import (
 
 from lfdesk.core.flow import Component, Field, FieldKind, FieldView, Flow
 from lfdesk.core.tweaks import GlobalVariable, TweakSet
-from lfdesk.ui import icons, theme
-from lfdesk.ui.editors import FieldEditor, FileEditor, make_editor, monospace_font
+from lfdesk.ui import icons
+from lfdesk.ui.editors import (
+    FieldEditor,
+    FileEditor,
+    ModelEditor,
+    make_editor,
+    monospace_font,
+)
+from lfdesk.ui.formparts import (
+    ERROR_STYLE,
+    HELP_STYLE,
+    FieldRow,
+    Section,
+    field_tooltip,
+    label_width,
+    small_label,
+)
+from lfdesk.ui.formserver import ServerSide
+from lfdesk.ui.serverfields import FieldNote, NodeFacts, ServerModels
 
-_ERROR_STYLE = f"color: {theme.INVALID_COLOR.name()};"
-_HELP_STYLE = "color: palette(placeholder-text);"
 _MAX_LABEL_WIDTH = 170
-
-
-def _label_width(label: QLabel, text: str) -> int:
-    """Width of a label's text when bold and starred (as a changed field shows it)."""
-    font = QFont(label.font())
-    font.setBold(True)
-    return QFontMetrics(font).horizontalAdvance(f"{text} *") + 4
-
-
-@dataclass
-class FieldRow:
-    """The widgets of one field's row."""
-
-    field: Field
-    label: QLabel
-    editor: FieldEditor
-    reset_button: QToolButton | None
-    help_label: QLabel | None
-    error_label: QLabel
-    container: QWidget
-
-
-class _Section(QWidget):
-    """A titled group of rows that can be folded."""
-
-    def __init__(self, title: str, parent: QWidget | None = None, *, open_: bool = True) -> None:
-        super().__init__(parent)
-        self.toggle = QToolButton(self)
-        self.toggle.setText(title)
-        self.toggle.setCheckable(True)
-        self.toggle.setChecked(open_)
-        self.toggle.setAutoRaise(True)
-        self.toggle.setStyleSheet(
-            "QToolButton { border: none; background: transparent; padding: 2px 0; }"
-        )
-        self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.toggle.setArrowType(Qt.ArrowType.DownArrow if open_ else Qt.ArrowType.RightArrow)
-        font = self.toggle.font()
-        font.setBold(True)
-        self.toggle.setFont(font)
-        self.body = QWidget(self)
-        self.grid = QGridLayout(self.body)
-        self.grid.setContentsMargins(4, 2, 0, 6)
-        self.grid.setHorizontalSpacing(10)
-        self.grid.setVerticalSpacing(8)
-        self.grid.setColumnStretch(1, 1)
-        self.body.setVisible(open_)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(self.toggle)
-        layout.addWidget(self.body)
-        self.toggle.toggled.connect(self._on_toggled)
-
-    def _on_toggled(self, on: bool) -> None:
-        self.body.setVisible(on)
-        self.toggle.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
-
-    def set_open(self, on: bool) -> None:
-        self.toggle.setChecked(on)
 
 
 class ComponentForm(QWidget):
@@ -102,10 +59,13 @@ class ComponentForm(QWidget):
         tweakChanged(str, str): the TweakSet was updated for (component id, field name).
         uploadRequested(str, str, str): upload (component id, field name, local path);
             answer with `set_uploaded_path`.
+        refreshRequested(str, str): ask the server for the choices of (component id, field
+            name); answer with `set_field_options` / `set_models`, and `set_notes`.
     """
 
     tweakChanged = Signal(str, str)
     uploadRequested = Signal(str, str, str)
+    refreshRequested = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -114,7 +74,8 @@ class ComponentForm(QWidget):
         self._tweaks: TweakSet | None = None
         self._view = FieldView.ALL
         self.rows: dict[str, FieldRow] = {}
-        self._sections: list[_Section] = []
+        self._sections: list[Section] = []
+        self._server = ServerSide()  # what the server says of the fields (set_server_fields...)
 
         # Header: stays in place while the fields scroll.
         self.header = QFrame(self)
@@ -129,12 +90,12 @@ class ComponentForm(QWidget):
         self.id_label = QLabel(self.header)
         self.id_label.setFont(monospace_font())
         self.id_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.id_label.setStyleSheet(_HELP_STYLE)
+        self.id_label.setStyleSheet(HELP_STYLE)
         self.type_label = QLabel(self.header)
-        self.type_label.setStyleSheet(_HELP_STYLE)
+        self.type_label.setStyleSheet(HELP_STYLE)
         self.description_label = QLabel(self.header)
         self.description_label.setWordWrap(True)
-        self.description_label.setStyleSheet(_HELP_STYLE)
+        self.description_label.setStyleSheet(HELP_STYLE)
         self.reset_component_button = QPushButton("Reset component", self.header)
         self.reset_component_button.setIcon(icons.badge_icon("reset"))
         self.reset_component_button.setToolTip("Back to the flow's values for every field here")
@@ -162,7 +123,7 @@ class ComponentForm(QWidget):
 
         self.empty_label = QLabel("Select a component in the tree to edit its fields.", self)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_label.setStyleSheet(_HELP_STYLE)
+        self.empty_label.setStyleSheet(HELP_STYLE)
         self.empty_label.setWordWrap(True)
 
         self.scroll_area = QScrollArea(self)
@@ -303,6 +264,72 @@ class ComponentForm(QWidget):
         for name in changed:
             self.tweakChanged.emit(cid, name)
 
+    # --- what the server says -------------------------------------------------------------
+
+    def set_server_fields(self, facts: Mapping[str, NodeFacts]) -> None:
+        """What the flow's own JSON says of its fields, by component id (which ones the
+        server refreshes, each ModelInput's model type): the rows follow, rebuilt only when
+        a refresh button comes or goes (the focus stays in its field)."""
+        self._server.set_facts(dict(facts))
+        cid = self.component_id or ""
+        if any(
+            (row.refresh_button is not None) != self._server.refreshable(cid, row.field)
+            for row in self.rows.values()
+        ):
+            focused = next((n for n, r in self.rows.items() if r.editor.hasFocus()), None)
+            self._rebuild()
+            if focused is not None:
+                self.focus_field(focused)
+            return
+        for row in self.rows.values():
+            if isinstance(row.editor, ModelEditor):
+                self._server.apply(cid, row.field, row.editor)
+                self._load_row(row)
+
+    def forget_server_state(self) -> None:
+        """Another flow: no facts, notes or refreshed options of the last one (the rows
+        follow when the form shows the new flow)."""
+        self._server.forget()
+
+    def set_models(self, models: ServerModels | None) -> None:
+        """The connection's model catalog (None: none at hand): model fields offer it."""
+        self._server.set_models(models)
+        for row in self.rows.values():
+            if isinstance(row.editor, ModelEditor) and self._component is not None:
+                self._server.apply(self._component.id, row.field, row.editor)
+                self._load_row(row)
+
+    def set_connected(self, on: bool) -> None:
+        """Whether a server is at hand to ask for choices (the refresh buttons follow)."""
+        self._server.connected = on
+        for row in self.rows.values():
+            self._server.enable_refresh(row)
+
+    def set_notes(self, component_id: str, notes: Mapping[str, FieldNote]) -> None:
+        """The lines under a component's fields saying what the server does with them (they
+        replace the component's notes before)."""
+        kept = self._server.notes
+        for key in [k for k in kept if k[0] == component_id]:
+            del kept[key]
+        kept.update({(component_id, name): note for name, note in notes.items()})
+        if component_id == self.component_id:
+            for row in self.rows.values():
+                self._server.show_note(component_id, row)
+
+    def note(self, component_id: str, name: str) -> FieldNote | None:
+        return self._server.notes.get((component_id, name))
+
+    def set_field_options(self, component_id: str, name: str, options: Sequence[Any]) -> None:
+        """Choices the server gave a field (a refresh): its drop-down offers them."""
+        self._server.options[(component_id, name)] = tuple(options)
+        row = self.rows.get(name) if component_id == self.component_id else None
+        if row is not None and self._server.apply(component_id, row.field, row.editor):
+            self._load_row(row)
+
+    def _refresh_clicked(self, name: str) -> None:
+        if self._component is not None:
+            self.refreshRequested.emit(self._component.id, name)
+
     # --- building -------------------------------------------------------------------------
 
     def _show_empty(self, empty: bool) -> None:
@@ -342,33 +369,33 @@ class ComponentForm(QWidget):
                     else "This component has no fields.",
                     self.content,
                 )
-                note.setStyleSheet(_HELP_STYLE)
+                note.setStyleSheet(HELP_STYLE)
                 self.content_layout.addWidget(note)
             groups = [
                 ("Fields", main, True),
                 (f"Advanced ({len(advanced)})", advanced, not main or len(advanced) <= 12),
                 (f"Not tweakable ({len(locked)})", locked, False),
             ]
-            label_width = 0
+            width = 0
             for title, group, open_ in groups:
                 if not group:
                     continue
-                section = _Section(title, self.content, open_=open_)
+                section = Section(title, self.content, open_=open_)
                 if title == "Fields" and not (advanced or locked):
                     section.toggle.setVisible(False)
                 self._sections.append(section)
                 for r, fld in enumerate(group):
                     row = self._make_row(section, fld, r)
                     self.rows[fld.name] = row
-                    label_width = max(label_width, _label_width(row.label, fld.display_name))
+                    width = max(width, label_width(row.label, fld.display_name))
                 self.content_layout.addWidget(section)
             # One label column width for every section, so the editors line up; long names
             # wrap rather than push the editors away.
-            label_width = min(label_width, _MAX_LABEL_WIDTH)
+            width = min(width, _MAX_LABEL_WIDTH)
             for section in self._sections:
-                section.grid.setColumnMinimumWidth(0, label_width)
+                section.grid.setColumnMinimumWidth(0, width)
             for row in self.rows.values():
-                row.label.setMinimumWidth(label_width)
+                row.label.setMinimumWidth(width)
             self.content_layout.addStretch(1)
             for row in self.rows.values():
                 self._load_row(row)
@@ -385,12 +412,12 @@ class ComponentForm(QWidget):
         self.description_label.setText(comp.description)
         self.description_label.setVisible(bool(comp.description))
 
-    def _make_row(self, section: _Section, fld: Field, r: int) -> FieldRow:
+    def _make_row(self, section: Section, fld: Field, r: int) -> FieldRow:
         assert self._tweaks is not None and self._component is not None
         cid = self._component.id
         grid = section.grid
         label = QLabel(fld.display_name, section.body)
-        label.setToolTip(_field_tooltip(fld))
+        label.setToolTip(field_tooltip(fld))
         label.setWordWrap(True)
         label.setMaximumWidth(_MAX_LABEL_WIDTH)
         label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
@@ -404,21 +431,31 @@ class ComponentForm(QWidget):
         column = QVBoxLayout(container)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
-        column.addWidget(editor)
+        refresh_button = self._server.refresh_button(
+            container, cid, fld, functools.partial(self._refresh_clicked, fld.name)
+        )
+        if refresh_button is None:
+            column.addWidget(editor)
+        else:
+            line = QHBoxLayout()
+            line.setSpacing(4)
+            line.addWidget(editor, 1)
+            line.addWidget(refresh_button, 0, Qt.AlignmentFlag.AlignTop)
+            column.addLayout(line)
+        self._server.apply(cid, fld, editor)
         help_text = fld.info if fld.tweakable else f"Not tweakable: {fld.reason or 'not supported'}"
         help_label: QLabel | None = None
         if help_text:
-            help_label = QLabel(help_text, container)
-            help_label.setWordWrap(True)
-            help_label.setStyleSheet(_HELP_STYLE)
-            small = QFont(help_label.font())
-            small.setPointSizeF(max(7.0, small.pointSizeF() * 0.88))
-            help_label.setFont(small)
+            help_label = small_label(help_text, container)
             help_label.setToolTip(fld.info or "")
             column.addWidget(help_label)
+        note_label = small_label("", container)
+        note_label.setVisible(False)
+        note_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        column.addWidget(note_label)
         error_label = QLabel(container)
         error_label.setWordWrap(True)
-        error_label.setStyleSheet(_ERROR_STYLE)
+        error_label.setStyleSheet(ERROR_STYLE)
         error_label.setVisible(False)
         error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         column.addWidget(error_label)
@@ -447,7 +484,11 @@ class ComponentForm(QWidget):
             editor.uploadRequested.connect(
                 lambda path, n=fld.name: self.uploadRequested.emit(cid, n, path)
             )
-        return FieldRow(fld, label, editor, reset_button, help_label, error_label, container)
+        row = FieldRow(fld, label, editor, reset_button, help_label, error_label, container)
+        row.note_label, row.refresh_button = note_label, refresh_button
+        self._server.show_note(cid, row)
+        self._server.enable_refresh(row)
+        return row
 
     # --- state ----------------------------------------------------------------------------
 
@@ -511,12 +552,3 @@ class ComponentForm(QWidget):
             self._update_row_state(row)
         self._update_header_state()
         self.tweakChanged.emit(cid, name)
-
-
-def _field_tooltip(fld: Field) -> str:
-    parts = [f"{fld.display_name} ({fld.name}, {fld.kind.value})"]
-    if fld.info:
-        parts.append(fld.info)
-    if not fld.tweakable:
-        parts.append(f"Not tweakable: {fld.reason or 'not supported'}")
-    return "\n".join(parts)
