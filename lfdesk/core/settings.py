@@ -41,6 +41,7 @@ class Settings:
     language: str = "curl"
     stream: bool = True
     api: ApiFlavour = "v1"
+    snippet_full: bool = False  # the preview shows the full program, not the short form
     view_mode: str = "exposed"
     input_history: list[str] = field(default_factory=list)
     show_raw_events: bool = False
@@ -123,6 +124,7 @@ def _from_dict(data: dict[str, Any]) -> tuple[Settings, list[str]]:
     text("api", API_FLAVOURS)
     text("view_mode")
     flag("stream")
+    flag("snippet_full")
     flag("show_raw_events")
     text_list("recent_files", MAX_RECENT)
     text_list("input_history", MAX_HISTORY, keep_last=True)

@@ -5,7 +5,10 @@ waits for it: at the next turn of the event loop when it is idle (the new code i
 in the same frame as the keystroke), at most once every RENDER_DELAY_MS during a burst of
 changes (which coalesce into one render of the latest request). The text only changes (and
 the view only repaints) when the code did.
-What `text()` returns is exactly what Copy and Save write.
+What `text()` returns is exactly what Copy and Save write: the short form to paste into a
+project (the default) or the full program (the Short/Full switch; a target with no short form
+is full by nature). When the server is known (`set_server`), the preview says which choices
+will not work there (`lfdesk.core.serverfit`).
 """
 
 from __future__ import annotations
@@ -35,8 +38,10 @@ from PySide6.QtWidgets import (
 )
 
 from lfdesk.core import codegen
+from lfdesk.core.api import ServerInfo
 from lfdesk.core.codegen import Generator, RenderOptions
 from lfdesk.core.request import DEFAULT_KEY_ENV, RunRequest
+from lfdesk.core.serverfit import fit_warnings
 from lfdesk.ui import theme
 from lfdesk.ui.editors import monospace_font
 from lfdesk.ui.highlight import PygmentsHighlighter
@@ -46,6 +51,9 @@ log = logging.getLogger(__name__)
 TOKEN_WARNING = "This snippet contains your API token"
 NO_TOKEN_WARNING = "No API token to inline for this connection; the snippet reads {env}"
 NO_REQUEST_TEXT = "Open a flow to see the code that runs it."
+SHORT_TIP = "The short form: the request, the call and the answer, to paste into a project"
+FULL_TIP = "The full program: error details, stream reconciliation, every server version"
+NO_SHORT_TIP = "{label} is a complete program: it has no short form"
 
 
 class CodePreview(QWidget):
@@ -59,6 +67,8 @@ class CodePreview(QWidget):
         streamToggled(bool)
         apiChanged(str): "v1" or "v2".
         inlineTokenToggled(bool)
+        fullToggled(bool): the user chose the full program (True) or the short form.
+        copied(str): what Copy put on the clipboard, in words for the status line.
         rendered(): the shown text (or message) was brought up to date.
     """
 
@@ -66,6 +76,8 @@ class CodePreview(QWidget):
     streamToggled = Signal(bool)
     apiChanged = Signal(str)
     inlineTokenToggled = Signal(bool)
+    fullToggled = Signal(bool)
+    copied = Signal(str)
     rendered = Signal()
 
     RENDER_DELAY_MS = 30  # the least time between two renders (a burst renders this often)
@@ -76,6 +88,9 @@ class CodePreview(QWidget):
         self._token_provider: Callable[[], str | None] | None = None
         self._text = ""
         self._error: str | None = None
+        self._full = False  # the user's choice; a target with no short form shows full anyway
+        self._server: ServerInfo | None = None
+        self._token_inlined = False
 
         self.language_combo = QComboBox(self)
         self.language_combo.setToolTip("Language of the snippet")
@@ -87,18 +102,14 @@ class CodePreview(QWidget):
         self.stream_check.setToolTip("Stream the answer as it is generated")
         self.stream_check.toggled.connect(self._on_stream)
 
-        self.v1_button = QToolButton(self)
-        self.v1_button.setText("v1")
+        self._api_group, api, (self.v1_button, self.v2_button) = self._segments("v1", "v2")
         self.v1_button.setToolTip("POST /api/v1/run/{flow}")
-        self.v2_button = QToolButton(self)
-        self.v2_button.setText("v2")
         self.v2_button.setToolTip("POST /api/v2/workflows (beta in Langflow 1.13)")
-        self._api_group = QButtonGroup(self)
-        for b in (self.v1_button, self.v2_button):
-            b.setCheckable(True)
-            self._api_group.addButton(b)
-        self.v1_button.setChecked(True)
         self._api_group.buttonToggled.connect(self._on_api)
+        self._form_group, form, (self.short_button, self.full_button) = self._segments(
+            "Short", "Full"
+        )
+        self._form_group.buttonToggled.connect(self._on_form)
 
         self.inline_check = QCheckBox("Inline token", self)
         self.inline_check.setToolTip(
@@ -165,13 +176,10 @@ class CodePreview(QWidget):
         row1.setSpacing(6)
         row1.addWidget(self.language_combo, 1)
         row1.addWidget(self.stream_check)
-        api = QHBoxLayout()
-        api.setSpacing(0)
-        api.addWidget(self.v1_button)
-        api.addWidget(self.v2_button)
         row1.addLayout(api)
         row2 = QHBoxLayout()
         row2.setSpacing(6)
+        row2.addLayout(form)
         row2.addWidget(self.inline_check)
         row2.addStretch(1)
         row2.addWidget(self.copy_button)
@@ -185,6 +193,23 @@ class CodePreview(QWidget):
         layout.addWidget(self.warnings_label)
         layout.addWidget(self.stack, 1)
         self._sync_actions()
+        self._sync_form()
+
+    def _segments(self, *labels: str) -> tuple[QButtonGroup, QHBoxLayout, list[QToolButton]]:
+        """Buttons side by side of which one is on (the first, to begin with)."""
+        group = QButtonGroup(self)
+        row = QHBoxLayout()
+        row.setSpacing(0)
+        buttons: list[QToolButton] = []
+        for label in labels:
+            b = QToolButton(self)
+            b.setText(label)
+            b.setCheckable(True)
+            group.addButton(b)
+            row.addWidget(b)
+            buttons.append(b)
+        buttons[0].setChecked(True)
+        return group, row, buttons
 
     # --- state ----------------------------------------------------------------------------
 
@@ -214,6 +239,18 @@ class CodePreview(QWidget):
     def inline_token(self) -> bool:
         return self.inline_check.isChecked()
 
+    def full(self) -> bool:
+        """The user's choice of form (what `fullToggled` last said)."""
+        return self._full
+
+    def shows_full(self) -> bool:
+        """Whether the full program is shown: chosen, or the target has no short form."""
+        gen = self.generator()
+        return self._full or (gen is not None and not gen.has_short)
+
+    def server(self) -> ServerInfo | None:
+        return self._server
+
     def request(self) -> RunRequest | None:
         return self._request
 
@@ -233,6 +270,17 @@ class CodePreview(QWidget):
 
     def set_inline_token(self, on: bool) -> None:
         self.inline_check.setChecked(on)
+
+    def set_full(self, on: bool) -> None:
+        """Show the full program (True) or the short form (emits `fullToggled` on a change)."""
+        (self.full_button if on else self.short_button).setChecked(True)
+
+    def set_server(self, info: ServerInfo | None) -> None:
+        """What the connected server said of itself (None: not connected, or not known yet);
+        the preview warns about choices that will not work there."""
+        if info != self._server:
+            self._server = info
+            self._schedule()
 
     def set_token_provider(self, fn: Callable[[], str | None] | None) -> None:
         """Where the token comes from when "Inline token" is on (called at render time)."""
@@ -283,8 +331,10 @@ class CodePreview(QWidget):
                     token_note, token_inlined = TOKEN_WARNING, True
                 else:
                     token_note = NO_TOKEN_WARNING.format(env=DEFAULT_KEY_ENV)
-            text = gen.render(req, RenderOptions(key_env=DEFAULT_KEY_ENV, inline_token=token))
-            warnings = req.warnings()
+            full = self._full or not gen.has_short
+            options = RenderOptions(key_env=DEFAULT_KEY_ENV, inline_token=token, full=full)
+            text = gen.render(req, options)
+            warnings = req.warnings() + self._fit_warnings(req, gen, full)
         except Exception as exc:  # any generator failure is shown, never raised into Qt
             log.debug("rendering %s failed", self.language(), exc_info=True)
             self._show_message(_message_of(exc), error=True)
@@ -296,6 +346,12 @@ class CodePreview(QWidget):
         self._set_token_note(token_note, token_inlined)
         self._show_code(text, gen.lexer)
         self.rendered.emit()
+
+    def _fit_warnings(self, req: RunRequest, gen: Generator, full: bool) -> list[str]:
+        version = self._server.version if self._server is not None else None
+        return fit_warnings(
+            version, req.api, req.stream, full=full, kind=req.connection.kind, target=gen.name
+        )
 
     def _show_code(self, text: str, lexer: str) -> None:
         self._error = None
@@ -330,6 +386,7 @@ class CodePreview(QWidget):
         self.warnings_label.setVisible(bool(warnings))
 
     def _set_token_note(self, note: str | None, contains: bool) -> None:
+        self._token_inlined = contains
         self.token_label.setText(note or "")
         self._style_token_label(contains=contains)
         self.token_label.setVisible(bool(note))
@@ -348,6 +405,25 @@ class CodePreview(QWidget):
         self.copy_button.setEnabled(has)
         self.save_button.setEnabled(has)
 
+    def _sync_form(self) -> None:
+        """The switch shows the form on screen: a target with no short form has it off, on
+        Full, and says why; the user's choice comes back with the next target."""
+        gen = self.generator()
+        has_short = gen is None or gen.has_short
+        full = self._full or not has_short
+        self._form_group.blockSignals(True)
+        (self.full_button if full else self.short_button).setChecked(True)
+        self._form_group.blockSignals(False)
+        for b in (self.short_button, self.full_button):
+            b.setEnabled(has_short)
+        if has_short:
+            self.short_button.setToolTip(SHORT_TIP)
+            self.full_button.setToolTip(FULL_TIP)
+        else:
+            tip = NO_SHORT_TIP.format(label=gen.label if gen else self.language())
+            self.short_button.setToolTip(tip)
+            self.full_button.setToolTip(tip)
+
     # --- actions --------------------------------------------------------------------------
 
     def copy(self) -> None:
@@ -359,6 +435,13 @@ class CodePreview(QWidget):
         QGuiApplication.clipboard().setText(self._text)
         self.copy_button.setText("Copied")
         self._copied_timer.start()
+        form = "full" if self.shows_full() else "short"
+        lines = len(self._text.splitlines())
+        token = ", with your API token" if self._token_inlined else ""
+        self.copied.emit(
+            f"Copied the {form} {self.language()} snippet "
+            f"({lines} line{'s' if lines != 1 else ''}{token})"
+        )
 
     def default_filename(self) -> str:
         gen = self.generator()
@@ -395,6 +478,7 @@ class CodePreview(QWidget):
     # --- slots ----------------------------------------------------------------------------
 
     def _on_language(self, _index: int) -> None:
+        self._sync_form()
         self._schedule()
         self.languageChanged.emit(self.language())
 
@@ -407,6 +491,14 @@ class CodePreview(QWidget):
             return
         self._schedule()
         self.apiChanged.emit(self.api())
+
+    def _on_form(self, button: QToolButton, checked: bool) -> None:
+        if not checked:
+            return
+        self._full = button is self.full_button
+        self._sync_form()  # a target with no short form stays on Full
+        self._schedule()
+        self.fullToggled.emit(self._full)
 
     def _on_inline(self, on: bool) -> None:
         self._schedule()

@@ -3,8 +3,10 @@ with the open Document.
 
 Selecting a component shows it in the form; a tweak reaches the tree and the preview; the
 preview always shows the request Run would send now (``Document.build_request``, the call
-the run presenter makes too). Saved preview choices (language, stream, API) and the tree's
-view mode live in the Settings. A form's file upload goes to the server from here.
+the run presenter makes too). Saved preview choices (language, stream, API, short or full
+form) and the tree's view mode live in the Settings. The preview hears what the current server
+is (to say which choices will not work there); what Copy copied goes to the status bar. A
+form's file upload goes to the server from here.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ class PanesPresenter(DocumentFollower):
         preview.streamToggled.connect(self._stream_toggled)
         preview.apiChanged.connect(self._api_changed)
         preview.languageChanged.connect(self._language_changed)
+        preview.fullToggled.connect(self._full_toggled)
+        preview.copied.connect(lambda what: notices.say(what, 6000))
         preview.inlineTokenToggled.connect(connection.set_inline_token)
         preview.set_token_provider(connection.token_for_preview)
         chat.inputChanged.connect(lambda _t: self.preview_timer.start())
@@ -58,9 +62,11 @@ class PanesPresenter(DocumentFollower):
         documents.flowReloaded.connect(self._flow_reloaded)
         connection.profileChanged.connect(lambda _name: self.update_preview())
         connection.inlineTokenChanged.connect(self.update_preview)
+        connection.locationChanged.connect(lambda _where, _status: self._server_changed())
         conn.uploaded.connect(self._uploaded)
         conn.uploadFailed.connect(lambda message: notices.error(f"Upload failed: {message}"))
         self.apply_preview_settings()
+        self._server_changed()
 
     @property
     def document(self) -> Document | None:
@@ -75,6 +81,7 @@ class PanesPresenter(DocumentFollower):
             self.settings.language = self.preview.language()
         self.preview.set_stream(self.settings.stream)
         self.preview.set_api(self.settings.api)
+        self.preview.set_full(self.settings.snippet_full)
 
     # --- the document -------------------------------------------------------------------------
 
@@ -155,6 +162,15 @@ class PanesPresenter(DocumentFollower):
 
     def _language_changed(self, language: str) -> None:
         self.settings.language = language
+
+    def _full_toggled(self, full: bool) -> None:
+        self.settings.snippet_full = full
+
+    def _server_changed(self) -> None:
+        """The current profile, or what its server said of itself, changed (the probe's
+        answer comes with ``locationChanged``): the preview checks its choices against it."""
+        name = self.connection.current_profile_name()
+        self.preview.set_server(self.connection.server_info.get(name) if name else None)
 
     # --- uploads ------------------------------------------------------------------------------
 

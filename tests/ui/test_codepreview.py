@@ -3,6 +3,7 @@ Copy copies exactly what is shown, and a token is only ever in a snippet on requ
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from pathlib import Path
 from typing import Any
@@ -10,12 +11,15 @@ from typing import Any
 import pytest
 from helpers.data import ECHO_FLOW as ECHO
 from helpers.data import OPENAI
+from helpers.shots import distinct_colours, region, same_pixels, share_near, shoot
 from PySide6.QtGui import QGuiApplication
 
 from lfdesk.core import codegen
+from lfdesk.core.api import ServerInfo
 from lfdesk.core.flow import load_flow
 from lfdesk.core.request import Connection, RunRequest
 from lfdesk.core.tweaks import TweakSet
+from lfdesk.ui import theme
 from lfdesk.ui.codepreview import NO_REQUEST_TEXT, TOKEN_WARNING, CodePreview
 
 TOKEN = "sk-lf-TEST-TOKEN-0123456789"
@@ -346,3 +350,256 @@ def test_dark_palette_screenshots(qtbot: Any, qapp: Any, artifacts_dir: Path) ->
         assert preview.grab().save(str(artifacts_dir / "dark-codepreview.png"))
     finally:
         qapp.setPalette(old_palette)
+
+
+# --- the short and the full form, Copy's report, the server's fit (issue 11) ----------------------
+
+
+def _stand_in_short(req: RunRequest, opts: codegen.RenderOptions) -> str:
+    """A short curl for the preview's tests while curl has none of its own yet."""
+    key = opts.inline_token or f"${opts.key_env}"
+    return (
+        f'curl --fail-with-body -sS -X POST "{req.url}" \\\n'
+        f'  -H "Content-Type: application/json" -H "x-api-key: {key}" \\\n'
+        f"  -d '{req.body_json(None)}' \\\n"
+        "  | jq -r '.outputs[0].outputs[0].results.message.text'\n"
+    )
+
+
+@pytest.fixture
+def short_curl(monkeypatch: pytest.MonkeyPatch) -> codegen.Generator:
+    """curl with a short form: its own, or a stand-in until the codegen work gives it one."""
+    gen = codegen.get("curl")
+    if not gen.has_short:
+        gen = dataclasses.replace(gen, short_fn=_stand_in_short)
+        monkeypatch.setitem(codegen._CACHE, "curl", gen)
+    return gen
+
+
+def _form_of(preview: CodePreview) -> str:
+    """What the Short/Full switch shows checked."""
+    assert preview.short_button.isChecked() != preview.full_button.isChecked()
+    return "full" if preview.full_button.isChecked() else "short"
+
+
+def test_short_by_default_full_on_request(
+    qtbot: Any, short_curl: codegen.Generator, preview: CodePreview
+) -> None:
+    preview.set_language("curl")
+    preview.set_request(echo_request(session_id="app-chat-session"))
+    preview.render_now()
+    assert preview.full() is False and _form_of(preview) == "short"
+    assert preview.short_button.isEnabled() and preview.full_button.isEnabled()
+    short = short_curl.render(echo_request(session_id="app-chat-session"))
+    assert preview.text() == short
+    assert "app-chat-session" not in preview.text()  # the app's chat session stays the app's
+    with qtbot.waitSignal(preview.fullToggled) as sig:
+        preview.full_button.click()
+    assert sig.args == [True]
+    preview.render_now()
+    full = short_curl.render(
+        echo_request(session_id="app-chat-session"), codegen.RenderOptions(full=True)
+    )
+    assert preview.full() and preview.shows_full() and preview.text() == full
+    assert len(full.splitlines()) > len(short.splitlines())
+    with qtbot.waitSignal(preview.fullToggled) as sig:
+        preview.set_full(False)
+    assert sig.args == [False]
+    preview.render_now()
+    assert preview.text() == short
+
+
+def test_a_target_with_no_short_form_shows_full_and_says_so(
+    qtbot: Any, short_curl: codegen.Generator, preview: CodePreview
+) -> None:
+    script = codegen.get("python-script")
+    assert not script.has_short
+    preview.set_language("curl")
+    preview.set_request(echo_request())
+    preview.render_now()
+    toggled: list[bool] = []
+    preview.fullToggled.connect(toggled.append)
+    preview.set_language("python-script")
+    preview.render_now()
+    assert _form_of(preview) == "full" and preview.shows_full()
+    assert not preview.short_button.isEnabled() and not preview.full_button.isEnabled()
+    assert preview.full_button.toolTip() == f"{script.label} is a complete program: it has no short form"
+    assert preview.text() == script.render(echo_request(), codegen.RenderOptions(full=True))
+    # the user's choice is kept: back on curl, the short form again, and nothing was saved
+    preview.set_language("curl")
+    preview.render_now()
+    assert _form_of(preview) == "short" and preview.short_button.isEnabled()
+    assert preview.text() == short_curl.render(echo_request())
+    assert toggled == [] and preview.full() is False
+
+
+def test_copy_copies_the_form_shown_and_says_what(
+    qtbot: Any, short_curl: codegen.Generator, preview: CodePreview
+) -> None:
+    preview.set_language("curl")
+    preview.set_request(echo_request())
+    preview.render_now()
+    with qtbot.waitSignal(preview.copied) as sig:
+        preview.copy_button.click()
+    short = preview.text()
+    assert QGuiApplication.clipboard().text() == short == short_curl.render(echo_request())
+    assert sig.args == [f"Copied the short curl snippet ({len(short.splitlines())} lines)"]
+    preview.set_full(True)
+    with qtbot.waitSignal(preview.copied) as sig:
+        preview.copy()
+    full = QGuiApplication.clipboard().text()
+    assert full == preview.text() != short
+    assert sig.args == [f"Copied the full curl snippet ({len(full.splitlines())} lines)"]
+    preview.set_inline_token(True)
+    with qtbot.waitSignal(preview.copied) as sig:
+        preview.copy()
+    assert TOKEN in QGuiApplication.clipboard().text()
+    assert str(sig.args[0]).endswith("lines, with your API token)")
+    preview.set_inline_token(False)
+    preview.set_language("python-script")
+    with qtbot.waitSignal(preview.copied) as sig:
+        preview.copy()
+    lines = len(QGuiApplication.clipboard().text().splitlines())
+    assert sig.args == [f"Copied the full python-script snippet ({lines} lines)"]
+
+
+OLD = ServerInfo("1.1.1", "Langflow", True)
+NEW = ServerInfo("1.13.0", "Langflow", True)
+
+
+def test_server_fit_warnings_follow_the_server_and_the_choices(
+    qtbot: Any, short_curl: codegen.Generator, preview: CodePreview
+) -> None:
+    preview.show()
+    preview.set_language("curl")
+    preview.set_stream(True)
+    preview.set_request(echo_request())
+    preview.render_now()
+    assert not preview.warnings_label.isVisible()  # no server known: nothing to say
+    preview.set_server(OLD)
+    assert preview.is_pending()
+    preview.render_now()
+    assert preview.warnings_label.isVisible()
+    shown = preview.warnings_label.text()
+    assert shown.startswith("⚠ Langflow 1.1.1 answers a stream request with JSON holding a stream_url")
+    assert "short snippet stops there" in shown
+    preview.set_full(True)  # the full form follows the stream_url
+    preview.render_now()
+    assert not preview.warnings_label.isVisible()
+    preview.set_api("v2")
+    preview.render_now()
+    assert "Langflow 1.1.1 may not have the v2 workflows API" in preview.warnings_label.text()
+    preview.set_server(NEW)
+    preview.render_now()
+    assert not preview.warnings_label.isVisible()
+    preview.set_server(OLD)
+    preview.set_language("python-local")  # runs the flow file: no server to fit
+    preview.render_now()
+    assert not preview.warnings_label.isVisible()
+    preview.set_server(None)
+    preview.set_language("curl")
+    preview.render_now()
+    assert not preview.warnings_label.isVisible()
+
+
+def test_short_full_and_warning_screenshots(
+    qtbot: Any, short_curl: codegen.Generator, preview: CodePreview, artifacts_dir: Path
+) -> None:
+    preview.show()
+    preview.set_language("curl")
+    preview.set_stream(True)
+    preview.set_request(echo_request())
+    preview.render_now()
+    qtbot.wait(20)
+    short = shoot(preview, artifacts_dir, "codepreview-short-curl.png")
+    editor = region(preview, preview.editor.viewport())
+    assert distinct_colours(short, editor) > 8  # highlighted code
+    assert preview.editor.blockCount() == len(preview.text().split("\n"))  # all of it shown
+    preview.set_full(True)
+    preview.render_now()
+    qtbot.wait(20)
+    full = shoot(preview, artifacts_dir, "codepreview-full-curl.png")
+    switch = region(preview, preview.short_button).united(region(preview, preview.full_button))
+    assert not same_pixels(short.copy(switch), full.copy(switch))  # the switch moved
+    assert not same_pixels(short.copy(editor), full.copy(editor))  # other code
+    preview.set_full(False)
+    preview.set_server(OLD)
+    preview.render_now()
+    qtbot.wait(20)
+    warned = shoot(preview, artifacts_dir, "codepreview-old-server-stream.png")
+    assert preview.warnings_label.isVisible()
+    ink = theme.CHANGED_COLOR.darker(115)
+    assert share_near(warned, region(preview, preview.warnings_label), ink, 40) > 0.01
+    preview.set_language("python-script")
+    preview.render_now()
+    qtbot.wait(20)
+    script = shoot(preview, artifacts_dir, "codepreview-python-script-full-only.png")
+    assert not preview.warnings_label.isVisible()  # the full program follows the stream_url
+    assert not same_pixels(warned.copy(switch), script.copy(switch))  # greyed, on Full
+
+
+# --- in the window: the probe's version reaches the preview, Copy reports, the choice is kept ----
+
+
+class _Servers:
+    """Just enough of LangflowClient for the probe: a Langflow 1.1.1 on port 7860, a 1.13.0
+    on 7861."""
+
+    def __init__(self, connection: Connection, token: str | None = None, **_kw: Any) -> None:
+        self.info = OLD if connection.base_url.endswith(":7860") else NEW
+
+    async def aclose(self) -> None:
+        return None
+
+    async def probe(self) -> ServerInfo:
+        return self.info
+
+
+def test_window_knows_the_server_reports_copies_and_keeps_the_form(
+    make_window: Any, qtbot: Any, short_curl: codegen.Generator, artifacts_dir: Path
+) -> None:
+    from helpers.window import add_profile, settle
+
+    from lfdesk.core.settings import Settings, load_settings, save_settings
+
+    desk = make_window(client_factory=_Servers, settings=Settings(language="curl"))
+    desk.documents.open_sample()
+    preview = desk.window.preview
+    settle(qtbot, desk)
+    assert preview.server() is None and not preview.warnings_label.isVisible()
+    assert _form_of(preview) == "short"
+    add_profile(desk, "old", "http://127.0.0.1:7860")
+    qtbot.waitUntil(lambda: preview.server() == OLD, timeout=3000)
+    settle(qtbot, desk)
+    assert desk.settings.stream  # the default: stream on, so the short form will fail there
+    assert "Langflow 1.1.1 answers a stream request" in preview.warnings_label.text()
+    document = desk.documents.document
+    assert document is not None and document.session_id not in preview.text()
+    image = shoot(desk.window, artifacts_dir, "mainwindow-old-server-short-stream.png")
+    ink = theme.CHANGED_COLOR.darker(115)
+    assert share_near(image, region(desk.window, preview.warnings_label), ink, 40) > 0.01
+    preview.copy_button.click()
+    lines = len(preview.text().splitlines())
+    status = f"Copied the short curl snippet ({lines} lines)"
+    assert desk.window.statusBar().currentMessage() == status
+    assert QGuiApplication.clipboard().text() == preview.text()
+    preview.full_button.click()
+    settle(qtbot, desk)
+    assert desk.settings.snippet_full is True
+    assert not preview.warnings_label.isVisible()  # the full form follows the stream_url
+    # another server, a new one: nothing to warn about, even in the short form
+    preview.short_button.click()
+    add_profile(desk, "new", "http://127.0.0.1:7861")
+    qtbot.waitUntil(lambda: preview.server() == NEW, timeout=3000)
+    settle(qtbot, desk)
+    assert not preview.warnings_label.isVisible() and desk.settings.snippet_full is False
+    desk.connection.select_profile("old")  # known already: no new probe needed
+    assert preview.server() == OLD
+    settle(qtbot, desk)
+    assert "Langflow 1.1.1" in preview.warnings_label.text()
+    preview.set_full(True)
+    save_settings(desk.settings)
+    saved, warning = load_settings()
+    assert warning is None and saved.snippet_full is True
+    again = make_window(client_factory=_Servers, settings=saved, show=False)
+    assert again.window.preview.full() and _form_of(again.window.preview) == "full"
