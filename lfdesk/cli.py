@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn
 from lfdesk.core.terminal import escape
 
 if TYPE_CHECKING:
+    from lfdesk.clichoices import ModelText
     from lfdesk.core.api import Timeouts
     from lfdesk.core.flow import Component, Field, Flow
     from lfdesk.core.profiles import Profile
@@ -80,10 +81,11 @@ def _build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     c = sub.add_parser("components", help="list a flow's components and fields")
-    c.add_argument("flow", metavar="FLOW.json")
+    c.add_argument("flow", metavar="FLOW", help="FLOW.json, or with a server its flow id or name")
     c.add_argument("--all", action="store_true", help="also fields that cannot be tweaked")
     c.add_argument("--exposed", action="store_true", help="only fields the author exposed")
     c.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_server_args(c, required=False)  # with a server: the choices it offers
 
     sub.add_parser("langs", help="list the code generators")
 
@@ -144,6 +146,7 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--api", choices=("v1", "v2"), default="v1")
     r.add_argument("--session", default=None)
     r.add_argument("--json", action="store_true", help="print the whole reply as JSON")
+    r.add_argument("--no-model-check", action="store_true", help="send a model tweak unchecked")
 
     sc = sub.add_parser("screenshot", help="render the main window to a PNG")
     sc.add_argument("out", metavar="OUT.png")
@@ -164,8 +167,8 @@ def _add_tweak_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tweaks-file", default=None, metavar="F", help="a JSON tweaks object")
 
 
-def _add_server_args(p: argparse.ArgumentParser) -> None:
-    g = p.add_mutually_exclusive_group(required=True)
+def _add_server_args(p: argparse.ArgumentParser, required: bool = True) -> None:
+    g = p.add_mutually_exclusive_group(required=required)
     g.add_argument("--profile", help="a saved profile (token from its keyring entry)")
     g.add_argument("--url", help="server base URL (token from LANGFLOW_API_KEY)")
     p.add_argument(
@@ -213,7 +216,11 @@ def _load_flow(path: str) -> Flow:
         _fail(str(exc))
 
 
-def _apply_tweaks(flow: Flow, tweaks_file: str | None, tweak_args: Sequence[str]) -> TweakSet:
+def _apply_tweaks(
+    flow: Flow, tweaks_file: str | None, args: Sequence[str], model_text: ModelText | None = None
+) -> TweakSet:
+    """The tweaks of the file and of each ``--tweak``; ``model_text`` (when connected)
+    turns a model typed as text into the server's model (clichoices)."""
     from lfdesk.core.tweaks import PresetError, TweakError, TweakSet, load_preset
 
     tweaks = TweakSet(flow)
@@ -224,12 +231,14 @@ def _apply_tweaks(flow: Flow, tweaks_file: str | None, tweak_args: Sequence[str]
             _fail(str(exc))  # it names the file already
         except TweakError as exc:
             _fail(f"{tweaks_file}: {exc}")
-    for item in tweak_args:
+    for item in args:
         key, sep, value = item.partition("=")
         comp_ref, dot, field_name = key.rpartition(".")
         if not sep or not dot or not comp_ref or not field_name:
             _fail(f"--tweak {item!r}: expected COMPONENT.FIELD=VALUE", EXIT_USAGE)
         try:
+            if model_text is not None:
+                value = model_text(comp_ref, field_name, value)
             tweaks.set(comp_ref, field_name, value)
         except TweakError as exc:
             _fail(f"--tweak {key}: {exc}")
@@ -262,10 +271,18 @@ def _visible_fields(comp: Component, args: argparse.Namespace) -> tuple[Field, .
 
 
 def cmd_components(args: argparse.Namespace) -> int:
-    flow = _load_flow(args.flow)
+    from lfdesk import clichoices
+
+    choices: dict[tuple[str, str], Any] = {}
+    server = None
+    if args.url is not None or args.profile:
+        flow, choices, server = clichoices.server_components(args)
+    else:
+        flow = _load_flow(args.flow)
     if args.json:
         out = {
             "flow": {"id": flow.id, "name": flow.name, "endpoint_name": flow.endpoint_name},
+            **({"server": server} if server else {}),
             "components": [
                 {
                     "id": c.id,
@@ -280,6 +297,7 @@ def cmd_components(args: argparse.Namespace) -> int:
                             "tweakable": f.tweakable,
                             "reason": f.reason,
                             "exposed": f.exposed,
+                            **clichoices.field_json(choices, c.id, f.name),
                         }
                         for f in _visible_fields(c, args)
                     ],
@@ -291,6 +309,8 @@ def cmd_components(args: argparse.Namespace) -> int:
         return 0
     ref = f"endpoint {flow.endpoint_name}, " if flow.endpoint_name else ""
     print(escape(f"{flow.name}  ({ref}id {flow.id or '-'})"))
+    if server:
+        print(escape(f"choices offered by {server}"))
     for c in flow.components:
         print()
         print(escape(f"{c.id}  {c.display_name}  [{c.type}]"))
@@ -303,6 +323,8 @@ def cmd_components(args: argparse.Namespace) -> int:
             )
             value = _short(_field_value_for_display(f))
             print(escape(f"  {f.name:<26} {f.kind.value:<12} {value:<42} {status}"))
+            if (c.id, f.name) in choices:
+                print("\n".join(clichoices.choice_lines(choices[c.id, f.name])))
     return 0
 
 
@@ -616,9 +638,11 @@ def cmd_pull(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from lfdesk.clichoices import checked_tweaks
     from lfdesk.core.api import LangflowClient, LangflowError
     from lfdesk.core.conversation import Conversation, TerminalPrinter, format_stats
     from lfdesk.core.document import RunOptions, build_request
+    from lfdesk.core.flow import FlowError, parse_flow
     from lfdesk.core.request import RequestError
     from lfdesk.core.runner import execute
 
@@ -642,18 +666,21 @@ def cmd_run(args: argparse.Namespace) -> int:
             flow = local_flow
             flow_ref: str | None = None
             flow_id: str | None = None
+            source: Any = local  # the flow's JSON (or its file), to read model fields
             if flow is None:
                 flow_ref = args.flow_ref
                 if args.tweak or args.tweaks_file or args.api == "v2":
                     flow_id = await _resolve_flow_id(client, args.flow_ref)
-                    flow = await client.fetch_flow(flow_id)
+                    source = await client.get_flow_json(flow_id)
+                    try:
+                        flow = parse_flow(source, source=f"server flow {flow_id}")
+                    except FlowError as exc:
+                        _fail(f"the server sent a flow lfdesk cannot read: {exc}")
             else:
                 flow_ref = flow.run_ref
-            tweaks = (
-                _apply_tweaks(flow, args.tweaks_file, args.tweak).to_json()
-                if flow is not None
-                else {}
-            )
+            tweaks: dict[str, Any] = {}
+            if flow is not None:  # model tweaks checked against the server's catalog
+                tweaks = (await checked_tweaks(client, flow, source, args)).to_json()
             options = RunOptions(
                 input_value=args.input, session_id=args.session, stream=args.stream, api=args.api
             )
