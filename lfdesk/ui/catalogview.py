@@ -31,6 +31,7 @@ from lfdesk.ui.serverfields import (
     LOADING_NOTE,
     OFFLINE_NOTE,
     FieldNote,
+    FlowSource,
     NodeFacts,
     ServerModels,
     component_notes,
@@ -109,13 +110,14 @@ class CatalogPresenter(DocumentFollower):
         elif document.flow_path:
             self.conn.read_flow_file(key, document.flow_path)
         elif document.source == "sample":
-            self._source_read(key, jsontext.loads(sample_flow_bytes().decode("utf-8-sig")))
+            data = jsontext.loads(sample_flow_bytes().decode("utf-8-sig"))
+            self._source_read(FlowSource(key, data))
 
-    def _source_read(self, key: str, data: dict[str, Any]) -> None:
+    def _source_read(self, source: FlowSource) -> None:
         document = self.document
-        if key != self._source_key or document is None:
+        if source.key != self._source_key or document is None:
             return  # another document by now
-        found = node_facts(data)
+        found = node_facts(source.data)
         self.facts = {cid: f for cid, f in found.items() if document.flow.has_component(cid)}
         self.form.set_server_fields(self.facts)
         self.update_notes()

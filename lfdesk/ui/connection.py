@@ -37,7 +37,7 @@ from lfdesk.core.runner import describe_error
 from lfdesk.core.secrets import TokenStore
 from lfdesk.ui.clientpool import ClientPool
 from lfdesk.ui.runs import no_token_message
-from lfdesk.ui.serverfields import ServerModels, connection_key
+from lfdesk.ui.serverfields import FlowSource, ServerModels, connection_key
 from lfdesk.ui.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
@@ -104,8 +104,8 @@ class ConnectionController(TaskOwner):
     - ``modelsLoaded(ServerModels)`` (the profile's model catalog, and its global variable
       names when the server gave them) / ``modelsFailed(str, str)`` (the profile's
       ``serverfields.connection_key``, message);
-    - ``flowSourceRead(str, dict)`` (a key of the asker's, the flow's JSON: a file read
-      again, or the server's) / ``flowSourceFailed(str, str)`` (key, message);
+    - ``flowSourceRead(FlowSource)`` (the flow's JSON, a file read again or the server's,
+      with the asker's key) / ``flowSourceFailed(str, str)`` (key, message);
     - ``fieldRefreshed(str, str, RefreshedNode)`` (component id, field, the component as
       the server rebuilt it) / ``fieldRefreshFailed(str, str, str)`` (component id, field,
       message);
@@ -134,7 +134,7 @@ class ConnectionController(TaskOwner):
     tokenFetchFailed = Signal(str)
     modelsLoaded = Signal(ServerModels)
     modelsFailed = Signal(str, str)
-    flowSourceRead = Signal(str, dict)
+    flowSourceRead = Signal(FlowSource)
     flowSourceFailed = Signal(str, str)
     fieldRefreshed = Signal(str, str, RefreshedNode)
     fieldRefreshFailed = Signal(str, str, str)
@@ -329,7 +329,7 @@ class ConnectionController(TaskOwner):
                 data = jsontext.loads(raw.decode("utf-8-sig"))
             except (UnicodeDecodeError, ValueError) as exc:
                 raise _Readable(f"{path}: not a flow file now ({exc})") from None
-            self._emit(self.flowSourceRead, key, data if isinstance(data, dict) else {})
+            self._emit(self.flowSourceRead, FlowSource(key, data if isinstance(data, dict) else {}))
 
         return self._run("source", body, lambda m: self._emit(self.flowSourceFailed, key, m))
 
@@ -338,7 +338,8 @@ class ConnectionController(TaskOwner):
 
         async def body() -> None:
             client = self._client(profile, await self._required_token(profile))
-            self._emit(self.flowSourceRead, key, await client.get_flow_json(flow_id))
+            data = await client.get_flow_json(flow_id)
+            self._emit(self.flowSourceRead, FlowSource(key, data))
 
         return self._run("source", body, lambda m: self._emit(self.flowSourceFailed, key, m))
 

@@ -36,6 +36,7 @@ from lfdesk.core.tweaks import GlobalVariable
 __all__ = [
     "OFFLINE_NOTE",
     "FieldNote",
+    "FlowSource",
     "ModelChoices",
     "ModelEntry",
     "NodeFacts",
@@ -275,6 +276,16 @@ def component_notes(
 
 
 # --- the flow's own JSON ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FlowSource:
+    """A flow's JSON as read again (a file, or the server's), for `node_facts`; `key`: the
+    asker's, to tell an answer for a document no longer open. (A value of its own, so a
+    Qt signal passes it as it is, without making a QVariantMap of the JSON.)"""
+
+    key: str
+    data: Mapping[str, Any] = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)

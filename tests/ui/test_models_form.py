@@ -23,7 +23,7 @@ from lfdesk.core.catalog import ModelCatalog, parse_catalog
 from lfdesk.core.dynamic import RefreshedNode, UpdateRequest, parse_update_reply
 from lfdesk.core.flow import parse_flow
 from lfdesk.ui.editors_model import ANY_PROVIDER, ModelEditor
-from lfdesk.ui.serverfields import OFFLINE_NOTE
+from lfdesk.ui.serverfields import OFFLINE_NOTE, node_facts
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
@@ -202,9 +202,18 @@ def test_connected_provider_then_model_sets_the_list_value(
     first = editor.combo.itemText(0)
     assert tweaks.value(LM, "model") == [{"name": first, "provider": "OpenAI Compatible"}]
     assert editor.combo.currentText() == first
+    assert providers.itemText(0) == ANY_PROVIDER  # a model is named now
     pick(editor.combo, "gpt-4o-mini")
     sent = [{"name": "gpt-4o-mini", "provider": "OpenAI Compatible"}]
     assert tweaks.value(LM, "model") == sent
+    # back to any provider: the bare name; then Provider/model from every usable model
+    pick(providers, ANY_PROVIDER)
+    assert tweaks.value(LM, "model") == "gpt-4o-mini"
+    assert "picks the provider itself" in note_text(desk, "model")
+    pick(editor.combo, "OpenAI Compatible/gpt-4o-mini")
+    assert tweaks.value(LM, "model") == sent
+    assert providers.currentText() == "OpenAI Compatible"  # the provider box follows
+    assert editor.combo.currentText() == "gpt-4o-mini"
     settle(qtbot, desk)
     assert '"name": "gpt-4o-mini"' in desk.window.preview.text()
     assert '"provider": "OpenAI Compatible"' in desk.window.preview.text()
@@ -257,6 +266,9 @@ def test_connected_provider_then_model_sets_the_list_value(
     qtbot.waitUntil(lambda: server.catalog_calls == 2, timeout=3000)
 
 
+@pytest.mark.qt_log_ignore(  # the completer's popup on the offscreen platform
+    "does not support raise", "does not support grabbing the keyboard", "propagateSizeHints"
+)
 def test_disabled_entries_show_their_reason(
     make_window: Any, qtbot: Any, memory_tokens: Any
 ) -> None:
@@ -284,6 +296,28 @@ def test_disabled_entries_show_their_reason(
     # without variable names, the API key note names the variable and no more
     pick(providers, "OpenAI")
     assert note_text(desk, "api_key") == "Empty: the server reads the global variable OPENAI_API_KEY."
+    # a model the list does not have, typed: sent under the chosen provider
+    line = editor.combo.lineEdit()
+    line.clear()
+    qtbot.keyClicks(line, "my-own-model")
+    assert tweaks.value(LM, "model") == [{"name": "my-own-model", "provider": "OpenAI"}]
+    assert "not in OpenAI's list" in note_text(desk, "model")
+    # a value in the API key field: the note says it is sent instead
+    qtbot.keyClicks(desk.window.form.field_editor("api_key").line, "sk-typed")
+    assert note_text(desk, "api_key") == (
+        "Filled in: sent instead of the global variable OPENAI_API_KEY."
+    )
+
+
+def test_node_facts_read_what_the_parsed_flow_does_not_keep() -> None:
+    basic = node_facts(json.loads(BASIC.read_text(encoding="utf-8")))
+    assert basic[LM].model_types == {"model": "language"}
+    assert "model" in basic[LM].refreshable and "api_key" not in basic[LM].refreshable
+    assert basic[LM].node["template"]["model"]["_input_type"] == "ModelInput"
+    knowledge = node_facts(json.loads(KNOWLEDGE.read_text(encoding="utf-8")))
+    assert knowledge[KB].refreshable == frozenset({"knowledge_base"})
+    assert node_facts({"data": {"nodes": [None, {"data": "x"}, {"data": {"node": {}}}]}}) == {}
+    assert node_facts("not a flow") == {}
 
 
 def test_existing_values_show_as_they_are(
