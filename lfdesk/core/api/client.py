@@ -13,14 +13,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import functools
 import logging
 import mimetypes
 import os
-from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncGenerator, Awaitable
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
+from typing import Any, Literal, TypeVar
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -41,6 +40,7 @@ from lfdesk.core.api.errors import (
     scrub,
     scrub_data,
     scrub_error,
+    scrubbed,
     secret_forms,
     size_text,
 )
@@ -95,24 +95,7 @@ _SEND_ERRORS = (
 )
 _READ_ERRORS = (httpx.HTTPError, OSError)
 
-P = ParamSpec("P")
 R = TypeVar("R")
-
-
-def _scrubbed(
-    method: Callable[Concatenate[LangflowClient, P], Awaitable[R]],
-) -> Callable[Concatenate[LangflowClient, P], Coroutine[Any, Any, R]]:
-    """A client method whose errors leave with the client's secrets masked."""
-
-    async def wrapper(self: LangflowClient, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return await method(self, *args, **kwargs)
-        except LangflowError as exc:
-            scrub_error(exc, self._secrets)
-            raise
-
-    functools.update_wrapper(wrapper, method)
-    return wrapper
 
 
 class LangflowClient(ModelCalls):
@@ -334,7 +317,7 @@ class LangflowClient(ModelCalls):
 
     # --- server and flows ---------------------------------------------------------------
 
-    @_scrubbed
+    @scrubbed
     async def probe(self) -> ServerInfo:
         """``GET /health`` and ``GET /api/v1/version`` (no auth); remembers the version.
 
@@ -366,7 +349,7 @@ class LangflowClient(ModelCalls):
             log.debug("%s check failed: %s", what, exc)
             return None
 
-    @_scrubbed
+    @scrubbed
     async def list_flows(self) -> list[FlowSummary]:
         """The caller's flows (``GET /api/v1/flows/?get_all=true&header_flows=true``)."""
         resp = await self._send(
@@ -385,7 +368,7 @@ class LangflowClient(ModelCalls):
             )
         return [FlowSummary.from_dict(r) for r in rows if isinstance(r, dict) and r.get("id")]
 
-    @_scrubbed
+    @scrubbed
     async def get_flow_json(self, flow_id: str) -> dict[str, Any]:
         """A flow's full JSON. ``flow_id`` may also be an endpoint name or a flow name (it is
         then looked up in the flow list, since ``GET /flows/{id}`` takes UUIDs only)."""
@@ -422,7 +405,7 @@ class LangflowClient(ModelCalls):
             return request.flow_id or request.flow_ref or None
         return request.flow_ref or request.flow_id or None
 
-    @_scrubbed
+    @scrubbed
     async def run(self, request: RunRequest) -> RunResult:
         """Run and wait for the answer (a stream request is streamed to its end)."""
         if request.stream:
@@ -436,15 +419,7 @@ class LangflowClient(ModelCalls):
             return result
         flow_ref = self._ref(request)
         log.info("run %s (%s)", flow_ref, request.api)
-        resp = await self._send(
-            "POST",
-            request.url,
-            what="run reply",
-            long=True,
-            flow_ref=flow_ref,
-            content=request.body_json(indent=None).encode("utf-8"),
-            headers=request.headers(None),
-        )
+        resp = await self._post_run(request, flow_ref, request.headers(None))
         reply = self._json(resp)
         if not isinstance(reply, dict):
             raise HTTPStatusError(
@@ -454,6 +429,20 @@ class LangflowClient(ModelCalls):
         if request.api == "v2":
             return RunResult.from_v2(reply, resp.status_code, flow_ref)
         return RunResult.from_v1(reply, resp.status_code)
+
+    async def _post_run(
+        self, request: RunRequest, flow_ref: str | None, headers: dict[str, str]
+    ) -> Reply:
+        """Send a run and read its whole reply (a run, or a legacy stream's start)."""
+        return await self._send(
+            "POST",
+            request.url,
+            what="run reply",
+            long=True,
+            flow_ref=flow_ref,
+            content=request.body_json(indent=None).encode("utf-8"),
+            headers=headers,
+        )
 
     async def stream(self, request: RunRequest) -> AsyncGenerator[StreamEvent, None]:
         """Run with streaming and yield events as they arrive.
@@ -581,35 +570,36 @@ class LangflowClient(ModelCalls):
             return dataclasses.replace(ev, text=text, raw=raw)
         return ev
 
-    async def _events(
+    async def _parsed(
         self, resp: httpx.Response, parser: NdjsonParser | SseParser, deadline: Deadline
     ) -> AsyncGenerator[StreamEvent, None]:
-        """Parse a response body into events until ``end``; raise the stream errors."""
-        clean = self._clean
+        """Every event ``parser`` finds in the body, to its end (a ``close`` of the parser)."""
         async with contextlib.aclosing(self._pieces(resp, deadline)) as chunks:
             async for chunk in chunks:
                 try:
                     events = parser.feed(chunk)
-                    failure: StreamProtocolError | None = None
                 except StreamProtocolError as exc:
                     # Hand out what came before the bad line, then fail.
-                    events, failure = exc.events_before, exc
+                    for ev in exc.events_before:
+                        yield ev
+                    raise
                 for ev in events:
-                    ev = clean(ev)
                     yield ev
-                    if isinstance(ev, ErrorEvent):
-                        raise StreamError(ev.message, raw=ev.raw)
-                    if isinstance(ev, EndEvent):
-                        return
-                if failure is not None:
-                    raise failure
         for ev in parser.close():
-            ev = clean(ev)
             yield ev
-            if isinstance(ev, ErrorEvent):
-                raise StreamError(ev.message, raw=ev.raw)
-            if isinstance(ev, EndEvent):
-                return
+
+    async def _events(
+        self, resp: httpx.Response, parser: NdjsonParser | SseParser, deadline: Deadline
+    ) -> AsyncGenerator[StreamEvent, None]:
+        """Parse a response body into events until ``end``; raise the stream errors."""
+        async with contextlib.aclosing(self._parsed(resp, parser, deadline)) as parsed:
+            async for ev in parsed:
+                ev = self._clean(ev)
+                yield ev
+                if isinstance(ev, ErrorEvent):
+                    raise StreamError(ev.message, raw=ev.raw)
+                if isinstance(ev, EndEvent):
+                    return
         raise StreamCutError(
             f"The stream from {self._where} ended before the run finished (no end event)"
         )
@@ -620,16 +610,8 @@ class LangflowClient(ModelCalls):
         self, req: RunRequest, flow_ref: str | None
     ) -> AsyncGenerator[StreamEvent, None]:
         log.info("stream %s (legacy stream_url)", flow_ref)
-        resp = await self._send(
-            "POST",
-            req.url,
-            what="run reply",
-            long=True,
-            flow_ref=flow_ref,
-            content=req.body_json(indent=None).encode("utf-8"),
-            headers={"Content-Type": "application/json", "Accept": "application/json"},
-        )
-        reply = self._json(resp)
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        reply = self._json(await self._post_run(req, flow_ref, headers))
         async with contextlib.aclosing(self._legacy_from_reply(reply, flow_ref)) as events:
             async for ev in events:
                 yield ev
@@ -726,7 +708,7 @@ class LangflowClient(ModelCalls):
 
     # --- files and history --------------------------------------------------------------
 
-    @_scrubbed
+    @scrubbed
     async def upload_file(self, flow_id: str, path: Path, api: Literal["v1", "v2"] = "v1") -> str:
         """Upload a file; returns the server path to put in a tweak.
 
@@ -760,7 +742,7 @@ class LangflowClient(ModelCalls):
             )
         return value
 
-    @_scrubbed
+    @scrubbed
     async def messages(self, flow_id: str, session_id: str | None = None) -> list[MessageEvent]:
         """Stored chat messages of a flow (one session, or all), oldest first."""
         params = {"flow_id": flow_id, "order_by": "timestamp"}
@@ -777,7 +759,7 @@ class LangflowClient(ModelCalls):
         rows = body if isinstance(body, list) else []
         return [MessageEvent.from_data(m) for m in rows if isinstance(m, dict)]
 
-    @_scrubbed
+    @scrubbed
     async def sessions(self, flow_id: str) -> list[str]:
         """The session ids with stored messages for a flow."""
         resp = await self._send(

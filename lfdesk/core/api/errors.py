@@ -9,10 +9,11 @@ anything shaped like a Langflow or Astra key is masked before it is stored.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import re
-from collections.abc import Sequence
-from typing import Any, Literal
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any, Concatenate, Literal, ParamSpec, Protocol, TypeVar
 from urllib.parse import quote, unquote, urlsplit
 
 from lfdesk.core.jsontext import loads as json_loads
@@ -400,6 +401,32 @@ def scrub_error(err: LangflowError, secrets: Sequence[str]) -> LangflowError:
         err.hint = scrub(err.hint, secrets)
         err.args = (err.message,)
     return err
+
+
+class _HoldsSecrets(Protocol):
+    @property
+    def _secrets(self) -> Sequence[str]: ...
+
+
+S = TypeVar("S", bound=_HoldsSecrets)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def scrubbed(
+    method: Callable[Concatenate[S, P], Awaitable[R]],
+) -> Callable[Concatenate[S, P], Coroutine[Any, Any, R]]:
+    """A client's call whose errors leave with the client's secrets (``_secrets``) masked."""
+
+    async def wrapper(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await method(self, *args, **kwargs)
+        except LangflowError as exc:
+            scrub_error(exc, self._secrets)
+            raise
+
+    functools.update_wrapper(wrapper, method)
+    return wrapper
 
 
 def _parse_body(body: bytes | bytearray | str | Any) -> Any:

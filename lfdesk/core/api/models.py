@@ -9,11 +9,9 @@ about 36 KB, a component update about 100 KB, most of it the component's code).
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
+from typing import Any, Protocol
 
 from lfdesk.core.api.body import Limits, Reply
 from lfdesk.core.api.errors import (
@@ -21,7 +19,7 @@ from lfdesk.core.api.errors import (
     FlowBuildError,
     HTTPStatusError,
     LangflowError,
-    scrub_error,
+    scrubbed,
 )
 from lfdesk.core.catalog import CatalogError, ModelCatalog, parse_catalog
 from lfdesk.core.dynamic import (
@@ -100,27 +98,6 @@ class _Client(Protocol):
     def _json(reply: Reply) -> Any: ...
 
 
-C = TypeVar("C", bound=_Client)
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def _scrubbed(
-    method: Callable[Concatenate[C, P], Awaitable[R]],
-) -> Callable[Concatenate[C, P], Coroutine[Any, Any, R]]:
-    """A call whose errors leave with the client's secrets masked (as the client's own)."""
-
-    async def wrapper(self: C, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return await method(self, *args, **kwargs)
-        except LangflowError as exc:
-            scrub_error(exc, self._secrets)
-            raise
-
-    functools.update_wrapper(wrapper, method)
-    return wrapper
-
-
 def _bound(client: _Client, limit: int) -> int:
     return min(limit, client.limits.reply)
 
@@ -140,7 +117,7 @@ def _plain(exc: LangflowError, what: str) -> LangflowError:
 class ModelCalls:
     """``LangflowClient``'s calls for server-computed choices (see the module docstring)."""
 
-    @_scrubbed
+    @scrubbed
     async def model_catalog(self: _Client) -> ModelCatalog:
         """The server's model catalog: ``GET /api/v1/models`` (every provider and model, of
         every type), each model's enabled flag from ``GET /api/v1/models/enabled_models``.
@@ -190,7 +167,7 @@ class ModelCalls:
             return catalog
         return catalog.with_enabled_models(self._json(enabled))
 
-    @_scrubbed
+    @scrubbed
     async def variable_names(self: _Client) -> set[str]:
         """The names of the caller's global variables (``GET /api/v1/variables/``), to say
         exactly which variables a provider still needs. Values are never kept (nor logged)."""
@@ -219,7 +196,7 @@ class ModelCalls:
                 names.add(name)
         return names
 
-    @_scrubbed
+    @scrubbed
     async def update_component(self: _Client, request: UpdateRequest) -> RefreshedNode:
         """Rebuild a component on the server to refresh a field (``POST
         /api/v1/custom_component/update``, built by ``dynamic.build_update_request``): the

@@ -208,6 +208,15 @@ class _LineBuffer:
         return raw.decode("utf-8", "replace")
 
 
+def _loads(text: str, what: str) -> Any:
+    """``text`` as JSON. Nested too deep, it is a ``StreamProtocolError`` naming ``what``;
+    any other ``ValueError`` is left to the caller to word."""
+    try:
+        return json_loads(text)
+    except JsonLimitError as exc:
+        raise StreamProtocolError(f"{what} is {exc}", excerpt=excerpt_of(text)) from None
+
+
 class NdjsonParser:
     """v1 stream: one JSON event per line; blank lines, ``\\r\\n`` and a BOM are tolerated."""
 
@@ -250,16 +259,13 @@ class NdjsonParser:
         except ValueError as exc:
             start = len(text[: text.find(line)].encode("utf-8"))
             where = self._lines.consumed - len(text.encode("utf-8")) + start
-            if isinstance(exc, JsonLimitError):
-                raise StreamProtocolError(
-                    f"The stream event at byte {where} is {exc}",
-                    excerpt=excerpt_of(line),
-                    events_before=events,
-                ) from None
+            message = (
+                f"The stream event at byte {where} is {exc}"
+                if isinstance(exc, JsonLimitError)
+                else f"Not a Langflow stream event at byte {where}: {excerpt_of(line)}"
+            )
             raise StreamProtocolError(
-                f"Not a Langflow stream event at byte {where}: {excerpt_of(line)}",
-                excerpt=excerpt_of(line),
-                events_before=events,
+                message, excerpt=excerpt_of(line), events_before=events
             ) from None
 
     def close(self) -> list[StreamEvent]:
@@ -269,11 +275,7 @@ class NdjsonParser:
         if not rest:
             return []
         try:
-            obj = json_loads(rest)
-        except JsonLimitError as exc:
-            raise StreamProtocolError(
-                f"The stream's last event is {exc}", excerpt=excerpt_of(rest)
-            ) from None
+            obj = _loads(rest, "The stream's last event")
         except ValueError:
             raise StreamCutError(f"The stream ended inside an event: {excerpt_of(rest)}") from None
         return [to_event(obj)]
@@ -363,11 +365,7 @@ class SseParser:
             stop = -1
         if stop != len(payload) or _may_be_too_deep(payload):
             try:
-                obj = json_loads(payload)
-            except JsonLimitError as exc:
-                raise StreamProtocolError(
-                    f"An SSE event's data is {exc}", excerpt=excerpt_of(payload)
-                ) from None
+                obj = _loads(payload, "An SSE event's data")
             except ValueError:
                 raise StreamProtocolError(
                     f"An SSE event's data is not JSON: {excerpt_of(payload)}",
