@@ -170,8 +170,25 @@ class ProviderVariable:
     field: str | None = None  # the component field that falls back to it, e.g. "api_key"
 
 
+class _ProvidersModel:
+    """A model named with its provider: its `Provider/name` label and the selection."""
+
+    __slots__ = ()
+    name: str
+    provider: str  # display name
+
+    @property
+    def label(self) -> str:
+        """`Provider/name`."""
+        return f"{self.provider}/{self.name}"
+
+    @property
+    def selection(self) -> ModelSelection:
+        return ModelSelection(self.name, self.provider)
+
+
 @dataclass(frozen=True, slots=True)
-class Model:
+class Model(_ProvidersModel):
     """One model of the catalog, with the flags the server gives it."""
 
     name: str
@@ -186,15 +203,6 @@ class Model:
     deprecated: bool = False
     not_supported: bool = False
     enabled: bool | None = None  # from `GET /api/v1/models/enabled_models`; None: not known
-
-    @property
-    def label(self) -> str:
-        """`Provider/name`."""
-        return f"{self.provider}/{self.name}"
-
-    @property
-    def selection(self) -> ModelSelection:
-        return ModelSelection(self.name, self.provider)
 
     def tweak_value(self) -> str | list[dict[str, str]]:
         """`[{"name": ..., "provider": ...}]`."""
@@ -276,7 +284,7 @@ class Reason:
 
 
 @dataclass(frozen=True, slots=True)
-class ModelOption:
+class ModelOption(_ProvidersModel):
     """One entry of a ModelInput's options (`GET /api/v1/model_options/language`, or the
     field's `options` after a component update): what the server's UI lists."""
 
@@ -285,14 +293,6 @@ class ModelOption:
     provider_id: str = ""
     icon: str = ""
     category: str = ""
-
-    @property
-    def label(self) -> str:
-        return f"{self.provider}/{self.name}"
-
-    @property
-    def selection(self) -> ModelSelection:
-        return ModelSelection(self.name, self.provider)
 
 
 class ModelChoiceError(ValueError):

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from lfdesk.core import paths
 from lfdesk.core.jsontext import JsonLimitError, error_position, loads
-from lfdesk.core.request import Connection
+from lfdesk.core.request import Connection, RequestError, check_base_url
 
 log = logging.getLogger(__name__)
 
@@ -153,26 +153,17 @@ def valid_timeout(value: object) -> bool:
 
 
 def _check_url(where: str, url: object) -> None:
-    if not isinstance(url, str) or not url:
-        raise ProfileError(f"{where}: a base URL is needed, e.g. http://127.0.0.1:7860")
-    example = "e.g. http://127.0.0.1:7860 or https://langflow.example.com"
     try:
-        parts = urlsplit(url)
-        _ = parts.port  # raises ValueError on a malformed port
-    except ValueError as exc:
-        raise ProfileError(f"{where}: base URL {url!r} is malformed ({exc}).") from None
-    if parts.scheme.lower() not in ("http", "https"):
-        raise ProfileError(f"{where}: base URL must start with http:// or https://, {example}.")
-    if not parts.hostname:
-        raise ProfileError(f"{where}: base URL {url!r} has no host name, {example}.")
+        checked = check_base_url(url)
+    except RequestError as exc:
+        raise ProfileError(f"{where}: {exc}.") from None
+    parts = urlsplit(checked)
     if parts.username is not None or parts.password is not None:
         # Credentials in the URL would land in profiles.json: refuse without echoing them.
         raise ProfileError(
-            f"{where}: base URL must not contain a user name or password; "
+            f"{where}: the server URL must not contain a user name or password; "
             "save the API token in the keyring instead."
         )
-    if parts.query or parts.fragment:
-        raise ProfileError(f"{where}: base URL {url!r} must not have a query or fragment.")
 
 
 class ProfileStore:

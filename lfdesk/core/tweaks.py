@@ -277,14 +277,19 @@ def _json_value(field: Field, raw: Any) -> Any:
     text = raw.strip()
     if not text:
         raise TweakError(f"{field.name}: empty; enter JSON")
+    return _loads(field, text, "JSON")
+
+
+def _loads(field: Field, text: str, what: str) -> Any:
+    """``text`` as JSON (no NaN or infinity); a TweakError naming ``what`` when it is not."""
     try:
         return json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise TweakError(
-            f"{field.name}: invalid JSON at {error_position(exc)}: {exc.msg}"
+            f"{field.name}: invalid {what} at {error_position(exc)}: {exc.msg}"
         ) from None
     except ValueError as exc:
-        raise TweakError(f"{field.name}: invalid JSON: {exc}") from None
+        raise TweakError(f"{field.name}: invalid {what}: {exc}") from None
 
 
 def _coerce_str_list(field: Field, raw: Any) -> list[str]:
@@ -293,14 +298,7 @@ def _coerce_str_list(field: Field, raw: Any) -> list[str]:
     if isinstance(raw, str):
         text = raw.strip()
         if text.startswith("["):
-            try:
-                raw = json.loads(text, parse_constant=_no_constant)
-            except json.JSONDecodeError as exc:
-                raise TweakError(
-                    f"{field.name}: invalid JSON list at column {exc.colno}: {exc.msg}"
-                ) from None
-            except ValueError as exc:
-                raise TweakError(f"{field.name}: invalid JSON list: {exc}") from None
+            raw = _loads(field, text, "JSON list")
         else:
             raw = text.splitlines() if "\n" in text else ([text] if text else [])
     if not isinstance(raw, list):

@@ -6,6 +6,7 @@ JSON, table, files, read-only); this module is their public face.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtWidgets import QWidget
@@ -47,6 +48,20 @@ __all__ = [
 ]
 
 
+# The kinds whose editor is made from the field alone.
+_EDITOR_OF: dict[FieldKind, Callable[[Field, QWidget | None], FieldEditor]] = {
+    FieldKind.SECRET: SecretEditor,
+    FieldKind.INT: IntEditor,
+    FieldKind.FLOAT: FloatEditor,
+    FieldKind.SLIDER: SliderEditor,
+    FieldKind.BOOL: BoolEditor,
+    FieldKind.MODEL: ModelEditor,
+    FieldKind.TAB: TabEditor,
+    FieldKind.MULTISELECT: MultiSelectEditor,
+    FieldKind.FILE: FileEditor,
+}
+
+
 def make_editor(field: Field, parent: QWidget | None = None, value: Any = None) -> FieldEditor:
     """The editor for a field's kind (read-only when the field cannot be tweaked)."""
     if not field.tweakable:
@@ -60,24 +75,10 @@ def make_editor(field: Field, parent: QWidget | None = None, value: Any = None) 
         return TextAreaEditor(field, parent, lines=3, as_list=field.is_list)
     if kind is FieldKind.PROMPT:
         return TextAreaEditor(field, parent, monospace=True, lines=6)
-    if kind is FieldKind.SECRET:
-        return SecretEditor(field, parent)
-    if kind is FieldKind.INT:
-        return IntEditor(field, parent)
-    if kind is FieldKind.FLOAT:
-        return FloatEditor(field, parent)
-    if kind is FieldKind.SLIDER:
-        return SliderEditor(field, parent)
-    if kind is FieldKind.BOOL:
-        return BoolEditor(field, parent)
+    if kind in _EDITOR_OF:
+        return _EDITOR_OF[kind](field, parent)
     if kind is FieldKind.DROPDOWN:
         return DropdownEditor(field, parent, editable=field.combobox)
-    if kind is FieldKind.MODEL:
-        return ModelEditor(field, parent)
-    if kind is FieldKind.TAB:
-        return TabEditor(field, parent)
-    if kind is FieldKind.MULTISELECT:
-        return MultiSelectEditor(field, parent)
     if kind is FieldKind.DICT:
         return JsonEditor(field, parent, key_value=True)
     if kind in (FieldKind.NESTED_DICT, FieldKind.MCP, FieldKind.SORTABLE_LIST):
@@ -87,6 +88,4 @@ def make_editor(field: Field, parent: QWidget | None = None, value: Any = None) 
         if columns:
             return TableEditor(field, columns, parent)
         return JsonEditor(field, parent)
-    if kind is FieldKind.FILE:
-        return FileEditor(field, parent)
     return JsonEditor(field, parent, read_only=True)

@@ -75,7 +75,7 @@ def test_blank_optional_fields_become_none() -> None:
         (Profile("a/b", base_url="http://h"), "'/'"),
         (Profile("a\nb", base_url="http://h"), "control characters"),
         (Profile("a\tb", base_url="http://h"), "control characters"),
-        (Profile("x", base_url=""), "base URL is needed"),
+        (Profile("x", base_url=""), "no server URL given"),
         (Profile("x", base_url="ftp://h"), "http:// or https://"),
         (Profile("x", base_url="127.0.0.1:7860"), "http:// or https://"),
         (Profile("x", base_url="http://"), "no host"),
@@ -237,7 +237,7 @@ BROKEN_FILES = {
     "no name": ('{"version": 1, "profiles": [{"base_url": "http://h"}]}', "has no 'name'"),
     "bad url": (
         '{"version": 1, "profiles": [{"name": "a", "base_url": "h:1"}]}',
-        "profile #1: Profile 'a': base URL must start",
+        "profile #1: Profile 'a': the server URL must start",
     ),
     "url not text": ('{"version": 1, "profiles": [{"name": "a", "base_url": 5}]}', "must be text"),
     "duplicate": (

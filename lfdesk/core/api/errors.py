@@ -13,7 +13,7 @@ import functools
 import json
 import re
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from typing import Any, Concatenate, Literal, ParamSpec, Protocol, TypeVar
+from typing import Any, Concatenate, Generic, Literal, ParamSpec, Protocol, TypeVar
 from urllib.parse import quote, unquote, urlsplit
 
 from lfdesk.core.jsontext import loads as json_loads
@@ -160,6 +160,11 @@ class AuthError(LangflowError):
 class FlowNotFoundError(LangflowError):
     """No flow with that id or endpoint name among the caller's flows."""
 
+    default_hint = (
+        "Check the flow id or endpoint name; Langflow only finds flows owned by the "
+        "API key's user (list them with the server flows view)."
+    )
+
     def __init__(
         self,
         message: str,
@@ -170,48 +175,38 @@ class FlowNotFoundError(LangflowError):
         detail: Any = None,
     ) -> None:
         self.flow_ref = flow_ref
-        if hint is None:
-            hint = (
-                "Check the flow id or endpoint name; Langflow only finds flows owned by the "
-                "API key's user (list them with the server flows view)."
-            )
         super().__init__(message, hint, status_code=status_code, detail=detail)
 
 
-class TweaksRefusedError(LangflowError):
+F = TypeVar("F")  # how a 422 names a field
+
+
+class _FieldsError(LangflowError, Generic[F]):
+    """A 422 naming fields of the request (``fields``)."""
+
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        fields: Sequence[F] = (),
+        status_code: int | None = 422,
+        detail: Any = None,
+    ) -> None:
+        self.fields: tuple[F, ...] = tuple(fields)
+        super().__init__(message, hint, status_code=status_code, detail=detail)
+
+
+class TweaksRefusedError(_FieldsError[str]):
     """422 TWEAKS_REFUSED: the server protects these fields from tweaks (``fields``)."""
 
-    def __init__(
-        self,
-        message: str,
-        hint: str | None = None,
-        *,
-        fields: Sequence[str] = (),
-        status_code: int | None = 422,
-        detail: Any = None,
-    ) -> None:
-        self.fields: tuple[str, ...] = tuple(fields)
-        if hint is None:
-            hint = "Remove the tweaks on these fields; code fields always keep the flow's value."
-        super().__init__(message, hint, status_code=status_code, detail=detail)
+    default_hint = "Remove the tweaks on these fields; code fields always keep the flow's value."
 
 
-class ValidationError(LangflowError):
+class ValidationError(_FieldsError[tuple[str, str]]):
     """Another 422: the request body did not validate; ``fields`` are (location, message)."""
 
-    def __init__(
-        self,
-        message: str,
-        hint: str | None = None,
-        *,
-        fields: Sequence[tuple[str, str]] = (),
-        status_code: int | None = 422,
-        detail: Any = None,
-    ) -> None:
-        self.fields: tuple[tuple[str, str], ...] = tuple(fields)
-        if hint is None:
-            hint = "Fix the named fields of the request; the server did not run the flow."
-        super().__init__(message, hint, status_code=status_code, detail=detail)
+    default_hint = "Fix the named fields of the request; the server did not run the flow."
 
 
 class InputConflictError(LangflowError):
@@ -258,7 +253,7 @@ class StreamError(LangflowError):
         if hint is None and message.startswith("Refused tweak"):
             # With ?stream=true Langflow 1.13 reports refused tweaks in the stream (HTTP 200),
             # not as the 422 a non-stream run gets.
-            hint = "Remove the tweaks on these fields; code fields always keep the flow's value."
+            hint = TweaksRefusedError.default_hint
         super().__init__(message, hint, detail=raw)
 
 
