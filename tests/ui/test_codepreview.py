@@ -114,6 +114,7 @@ def test_follows_set_request_after_the_debounce(qtbot: Any, preview: CodePreview
 def test_unchanged_text_keeps_document_and_scroll(qtbot: Any, preview: CodePreview) -> None:
     preview.show()
     preview.set_language("python-requests")
+    preview.set_full(True)  # a program long enough to scroll
     preview.set_request(echo_request())
     preview.render_now()
     bar = preview.editor.verticalScrollBar()
