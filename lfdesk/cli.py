@@ -100,7 +100,12 @@ def _build_parser() -> argparse.ArgumentParser:
     s.add_argument("--profile", default=None, help="take the server from a saved profile")
     s.add_argument("--flow-ref", default=None, help="flow id or endpoint name to call")
     s.add_argument("--api", choices=("v1", "v2"), default="v1")
-    s.add_argument("--session", default=None, help="session id")
+    s.add_argument("--session", default=None, help="session id to send (default: none)")
+    s.add_argument(
+        "--full",
+        action="store_true",
+        help="the complete program (error details, every server version), not the short form",
+    )
     s.add_argument("--key-env", default="LANGFLOW_API_KEY", help="variable holding the token")
     s.add_argument(
         "--inline-secrets",
@@ -419,7 +424,13 @@ def cmd_snippet(args: argparse.Namespace) -> int:
                 f"${args.key_env} is not set)"
             )
     try:
-        code = gen.render(request, RenderOptions(key_env=args.key_env, inline_token=inline))
+        options = RenderOptions(
+            key_env=args.key_env,
+            inline_token=inline,
+            full=args.full,
+            keep_session=args.session is not None,
+        )
+        code = gen.render(request, options)
     except RequestError as exc:
         _fail(str(exc))
     for note in request.warnings():

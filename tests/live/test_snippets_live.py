@@ -1,5 +1,11 @@
-"""Generated snippets, saved and run with their plain tools against the real Langflow: each
-prints exactly the answer that `lfdesk run` got for the same input and tweaks."""
+"""Generated snippets, both forms (the short one to paste, the full program), saved and run
+with their plain tools against the real Langflow: each prints exactly the answer that
+`lfdesk run` got for the same input and tweaks, for v1 and v2, streamed and not.
+
+Every target with a toolchain here is run (PowerShell is not installable: golden files only);
+python-local runs the flow file with lfx and no server. Each program is compiled once, by
+the run that uses it (go run, java's source launcher, mcs).
+"""
 
 from __future__ import annotations
 
@@ -22,24 +28,46 @@ INPUT = 'snippet check ✓ "q" $HOME `x` it\'s'
 TWEAK_ARGS = ["--tweak", "OpenAI.temperature=0.7", "--tweak", "PromptComponent-0ko7V.template=Be loud: {question}"]
 TWEAKS = {OPENAI: {"temperature": 0.7}, "PromptComponent-0ko7V": {"template": "Be loud: {question}"}}
 
-# generator -> (file name, command builder)
-RUN: dict[str, tuple[str, list[str]]] = {
-    "curl": ("run.sh", ["bash", "run.sh"]),
-    "httpie": ("run.sh", ["bash", "run.sh"]),
-    "python-requests": ("run.py", [sys.executable, "run.py"]),
-    "python-httpx": ("run.py", [sys.executable, "run.py"]),
-    "python-script": ("run.py", [sys.executable, "run.py"]),
-    "javascript": ("run.js", ["node", "run.js"]),
-    "typescript-client": ("run.ts", ["npx", "--no", "tsx", "run.ts"]),
-    "go": ("main.go", ["go", "run", "main.go"]),
-    "java": ("LangflowRun.java", ["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "LangflowRun.java"]),
-    "csharp": ("LangflowRun.cs", ["sh", "-c", "mcs -r:System.Net.Http.dll LangflowRun.cs && mono LangflowRun.exe"]),
-}
+# Not run here: PowerShell (no toolchain; golden files only), python-local (no server: below).
+NOT_RUN = {"powershell", "python-local"}
 MODES = {"v1": ("v1", False), "v1-stream": ("v1", True), "v2": ("v2", False), "v2-stream": ("v2", True)}
 
 
-def test_every_runnable_generator_is_covered() -> None:
-    assert set(codegen.names()) == {*RUN, "powershell", "python-local"}  # powershell: golden files only
+def _forms(names: list[str]) -> list[Any]:
+    return [
+        pytest.param(name, full, id=f"{name}-{'full' if full else 'short'}")
+        for name in names
+        for full in ((True, False) if codegen.get(name).has_short else (True,))
+    ]
+
+
+def _program(gen: codegen.Generator) -> tuple[str, list[str], list[str]]:
+    """(file name, command, tools it needs) for a saved snippet of `gen`."""
+    if gen.extension == ".sh":
+        return "run.sh", ["bash", "run.sh"], ["bash", "jq", "curl" if gen.name == "curl" else "http"]
+    if gen.extension == ".py":
+        return "run.py", [sys.executable, "run.py"], []
+    if gen.extension == ".js":
+        return "run.js", ["node", "run.js"], ["node"]
+    if gen.extension == ".ts":
+        return "run.ts", ["npx", "--no", "tsx", "run.ts"], ["node", "npx"]
+    if gen.extension == ".go":
+        return gen.filename or "main.go", ["go", "run", gen.filename or "main.go"], ["go"]
+    if gen.extension == ".java":
+        name = gen.filename or "LangflowRun.java"
+        return name, ["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", name], ["java"]
+    if gen.extension == ".cs":
+        name = gen.filename or "LangflowRun.cs"
+        exe = name.removesuffix(".cs") + ".exe"
+        return name, ["sh", "-c", f"mcs -r:System.Net.Http.dll {name} && mono {exe}"], ["mcs", "mono"]
+    raise AssertionError(f"no way to run {gen.name} ({gen.extension}) here")
+
+
+def test_every_target_with_a_toolchain_is_covered() -> None:
+    covered = {name for name in codegen.names() if name not in NOT_RUN}
+    for name in covered:
+        _program(codegen.get(name))  # raises for a target this file cannot run
+    assert covered | NOT_RUN == set(codegen.names())
 
 
 @pytest.fixture(scope="module")
@@ -58,20 +86,21 @@ def _request(langflow: Any, echo_flow: dict[str, Any], api: str, stream: bool) -
                       flow_name=echo_flow["name"])
 
 
-@pytest.mark.parametrize("gen", sorted(RUN))
-def test_snippet_prints_the_same_answer(gen: str, langflow: Any, echo_flow: dict[str, Any], live_env: dict[str, str],
-                                        expected: str, tmp_path: Path) -> None:
-    filename, cmd = RUN[gen]
-    for tool in {cmd[0], *(["mcs", "mono"] if gen == "csharp" else [])} - {"sh", sys.executable}:
+@pytest.mark.parametrize(("name", "full"), _forms([n for n in codegen.names() if n not in NOT_RUN]))
+def test_snippet_prints_the_same_answer(name: str, full: bool, langflow: Any, echo_flow: dict[str, Any],
+                                        live_env: dict[str, str], expected: str, tmp_path: Path) -> None:
+    gen = codegen.get(name)
+    filename, cmd, tools = _program(gen)
+    for tool in tools:
         toolchains.require(tool)
 
     def one(mode: str) -> tuple[str, subprocess.CompletedProcess[str]]:
         api, stream = MODES[mode]
         workdir = tmp_path / mode
         workdir.mkdir()
-        if gen == "typescript-client":
+        if gen.extension == ".ts":
             toolchains.link_node_modules(workdir)
-        code = codegen.render(gen, _request(langflow, echo_flow, api, stream))
+        code = gen.render(_request(langflow, echo_flow, api, stream), codegen.RenderOptions(full=full))
         assert langflow.api_key not in code
         (workdir / filename).write_text(code, encoding="utf-8")
         env = {**live_env, "GOCACHE": str(Path.home() / ".cache" / "go-build"), "GOFLAGS": "-mod=mod"}
@@ -86,7 +115,8 @@ def test_snippet_prints_the_same_answer(gen: str, langflow: Any, echo_flow: dict
 
 def test_python_local_runs_the_flow_file_with_no_server(expected: str, fake_openai: Any, live_env: dict[str, str],
                                                          tmp_path: Path) -> None:
-    """python-local runs the flow through lfx in Langflow's own environment: no server."""
+    """python-local, both forms, runs the flow through lfx in Langflow's own environment: no
+    server."""
     flow = load_flow("echo_chat.flow.json")
     for node in flow["data"]["nodes"]:
         if node["id"] == OPENAI:
@@ -95,7 +125,6 @@ def test_python_local_runs_the_flow_file_with_no_server(expected: str, fake_open
     flow_path.write_text(json.dumps(flow))
     request = RunRequest(flow_ref="echo-chat", flow_id=flow["id"], input_value=INPUT, tweaks=TWEAKS,
                          flow_path=str(flow_path), flow_name="Echo Chat")
-    (tmp_path / "run.py").write_text(codegen.render("python-local", request), encoding="utf-8")
     sys.path.insert(0, str(Path(__file__).parent))
     from langflow_server import ensure_langflow_venv
 
@@ -103,7 +132,18 @@ def test_python_local_runs_the_flow_file_with_no_server(expected: str, fake_open
     env = {k: v for k, v in live_env.items() if not k.startswith("LANGFLOW_")}
     env.update({"LANGFLOW_SSRF_ALLOWED_HOSTS": "127.0.0.1,localhost", "DO_NOT_TRACK": "true",
                 "LANGFLOW_DO_NOT_TRACK": "true", "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-                "LANGFLOW_CONFIG_DIR": str(tmp_path / "lfx-config"), "HOME": os.environ.get("HOME", str(tmp_path))})
-    out = subprocess.run([str(python), "run.py"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.splitlines()[-1] + "\n" == expected, out.stdout
+                "HOME": os.environ.get("HOME", str(tmp_path))})
+
+    def one(full: bool) -> tuple[bool, subprocess.CompletedProcess[str]]:
+        workdir = tmp_path / ("full" if full else "short")
+        workdir.mkdir()
+        code = codegen.render("python-local", request, codegen.RenderOptions(full=full))
+        (workdir / "run.py").write_text(code, encoding="utf-8")
+        own = {**env, "LANGFLOW_CONFIG_DIR": str(workdir / "lfx-config")}
+        return full, subprocess.run([str(python), "run.py"], cwd=workdir, env=own, capture_output=True, text=True,
+                                    timeout=300)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for full, out in pool.map(one, (True, False)):
+            assert out.returncode == 0, (full, out.stderr[-2000:])
+            assert out.stdout.splitlines()[-1] + "\n" == expected, (full, out.stdout)

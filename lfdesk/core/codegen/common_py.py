@@ -13,8 +13,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from lfdesk.core.codegen import RenderOptions
+from lfdesk.core.codegen import Generator, RenderOptions
 from lfdesk.core.codegen.common import fill, hash_header, key_env, layout
+from lfdesk.core.codegen.short import NO_ANSWER, answer_keys, short_header, subscripts
 from lfdesk.core.request import RunRequest
 
 # --- literals ------------------------------------------------------------------------------
@@ -331,6 +332,8 @@ class PyHttpLib:
     byte_chunks: str  # an expression yielding the body's chunks as they arrive
     stream_not_ok: str  # the check (and body read) before failing
     stream_open: str  # lines that end with "... as response:"
+    short_open: str  # the short form's streamed call, `with <this> as response:`
+    data_prefix: str  # "data:" as a literal of what the lines of iter_lines() are
 
     def render(self, request: RunRequest, options: RenderOptions) -> str:
         """A Python program that runs the flow with this library and prints the answer."""
@@ -355,6 +358,109 @@ class PyHttpLib:
                 "MAIN": py_api_key(options) + py_headers(request) + main,
             },
         )
+
+
+    def generator(self, name: str, label: str) -> Generator:
+        """The code target of this library: both forms, streams too."""
+        return Generator(
+            name=name, label=label, lexer="python", extension=".py", streams=True,
+            render_fn=self.render, short_fn=self.render_short,
+        )
+
+    def render_short(self, request: RunRequest, options: RenderOptions) -> str:
+        """The short form: the request as three names, the call, the answer printed;
+        raise_for_status() for an HTTP error."""
+        path = subscripts(answer_keys(request))
+        if request.stream:
+            v1 = request.api == "v1"
+            call = fill(
+                _PY_SHORT_STREAM,
+                {
+                    "OPEN": self.short_open,
+                    "PARSE": "json.loads(line) if line"
+                    if v1
+                    else f"json.loads(line[5:]) if line.startswith({self.data_prefix})",
+                    "OUTPUT": "" if v1 else _PY_SHORT_OUTPUT,
+                    "END": fill(_PY_SHORT_END, {"PATH": path}) if v1 else "",
+                    "NO_ANSWER": py_str(NO_ANSWER),
+                },
+            )
+        else:
+            answer = f"response.json(){path}" if request.api == "v1" else None
+            call = fill(_PY_SHORT_PLAIN, {"MODULE": self.module, "CHECK": "" if answer else _PY_SHORT_V2})
+            call += f"print({answer or 'reply' + path})\n"
+        prefix = request.connection.auth_prefix
+        if options.inline_token:
+            key = py_str(prefix + options.inline_token)
+        else:
+            key = f"os.environ[{py_str(key_env(options))}]"
+            key = f"{py_str(prefix)} + {key}" if prefix else key
+        imports = ("import json\n" if request.stream else "") + (
+            "" if options.inline_token else "import os\n"
+        )
+        return fill(
+            _PY_SHORT,
+            {
+                "HEADER": short_header(request, options, f"the {self.module} package"),
+                "IMPORTS": imports + "\n" if imports else "",
+                "MODULE": self.module,
+                "URL": py_str(request.url),
+                "PAYLOAD": py_literal(request.body()),
+                "AUTH": f"{py_str(request.connection.auth_header)}: {key}",
+                "SECRET": "  # a secret: see the warning above" if options.inline_token else "",
+                "CALL": call,
+            },
+        )
+
+
+_PY_SHORT = """\
+@HEADER@
+@IMPORTS@import @MODULE@
+
+url = @URL@
+payload = @PAYLOAD@
+headers = {@AUTH@}@SECRET@
+
+@CALL@"""
+
+_PY_SHORT_PLAIN = """\
+response = @MODULE@.post(url, json=payload, headers=headers, timeout=600)
+response.raise_for_status()
+@CHECK@"""
+
+_PY_SHORT_V2 = """\
+reply = response.json()
+if reply["status"] == "failed":  # a failed run still answers HTTP 200
+    raise SystemExit(f"The run failed: {reply['errors']}")
+"""
+
+_PY_SHORT_STREAM = """\
+with @OPEN@ as response:
+    response.raise_for_status()
+    answer = ""
+    for line in response.iter_lines():
+        event = @PARSE@ else {}
+        if event.get("event") == "token":
+            print(event["data"]["chunk"], end="", flush=True)
+            answer += event["data"]["chunk"]
+        elif event.get("event") == "error":
+            raise SystemExit(f"Error: {event['data']['error']}")
+@OUTPUT@        elif event.get("event") == "end":
+@END@            print()
+            break
+    else:  # no "end" event
+        raise SystemExit(@NO_ANSWER@)
+"""
+
+_PY_SHORT_OUTPUT = """\
+        elif event.get("event") == "output" and not answer:  # a model that does not stream
+            print(event["data"]["content"], end="")
+"""
+
+_PY_SHORT_END = """\
+            if not answer:  # a model that does not stream: its answer is in the result
+                print(event["data"]["result"]@PATH@, end="")
+"""
 
 
 _PY_HTTP_PROGRAM = """\

@@ -1,7 +1,8 @@
 """The bash scripts' share (curl and httpie): shell quoting, the jq programs that print only
 the answer, and the script around the command.
 
-The jq programs are plain text, joined once per (api, tool, stream) and kept.
+The jq programs are plain text, joined once per (api, tool, stream) and kept. The short
+forms' one jq command is at the end.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 from lfdesk.core.codegen import RenderOptions
 from lfdesk.core.codegen.common import body_json, fill, hash_header, key_env
+from lfdesk.core.codegen.short import NO_ANSWER, answer_keys, dotted, short_header
 from lfdesk.core.request import RunRequest
 
 
@@ -277,3 +279,52 @@ class ShellTool:
                 "RAW": self.raw_stream if stream and self.raw_stream else self.raw,
             },
         )
+
+
+# --- the short forms' jq ------------------------------------------------------------------
+#
+# A plain reply: the answer, else the error's detail as jq's error (stdin is read with `input`,
+# so an empty reply fails too). A stream: each line that holds a JSON event (v2: after
+# "data: "), folded with `foreach` so that the end of the input can check the run ended with
+# an answer. No `?` or `try` anywhere: jq 1.6 drops an error raised after one.
+
+_JQ_SHORT_STREAM = """\
+jq -nRj --unbuffered 'foreach (@EVENTS@, null) as $e ({text: ""};
+  .out = (if $e.event == "token" then $e.data.chunk elif $e.event == "error" or $e.detail then error($e.data.error // $e.detail | tostring)
+    elif @FALLBACK@ // "" else "" end)
+  | .text += .out | .end = (.end or $e.event == "end"); if $e then .out elif .end and .text != "" then "\\n"
+  else error("@NO_ANSWER@") end)'"""
+
+
+def jq_short(request: RunRequest) -> str:
+    """The jq command a short form pipes the reply into: it prints only the answer."""
+    path = dotted(answer_keys(request))
+    v1 = request.api == "v1"
+    if not request.stream:
+        detail = ".detail" if v1 else ".detail // .errors[0].error"  # a failed v2 run: HTTP 200
+        return f"jq -nr 'input | {path} // error({detail} // . | tostring)'"
+    if v1:
+        events = '(inputs | select(startswith("{")) | fromjson)'
+        fallback = f'$e.event == "end" and .text == "" then $e.data.result{path}'
+    else:
+        events = '(inputs | ltrimstr("data: ") | select(startswith("{")) | fromjson)'
+        fallback = '$e.event == "output" and .text == "" then $e.data.content'
+    return fill(_JQ_SHORT_STREAM, {"EVENTS": events, "FALLBACK": fallback, "NO_ANSWER": NO_ANSWER})
+
+
+def sh_short(
+    template: str, request: RunRequest, options: RenderOptions, *, needs: str, stream: str, auth: str
+) -> str:
+    """A short form: `template` with the one comment line (@HEADER@), @STREAM@ (`stream` for a
+    streamed run), the URL, `auth`, the body as one single-quoted word and the jq command."""
+    return fill(
+        template,
+        {
+            "HEADER": short_header(request, options, needs),
+            "STREAM": stream if request.stream else "",
+            "URL": shell_quote(request.url),
+            "AUTH": auth,
+            "BODY": shell_quote(body_json(request)),
+            "JQ": jq_short(request),
+        },
+    )

@@ -5,12 +5,15 @@ Why jq: printing only the answer needs a JSON parser, and jq is the usual compan
 and still fails on an HTTP error. The status is checked through curl's --write-out rather
 than --fail-with-body (curl 7.76+), so older curls work and the error detail is shown.
 The body goes in as a quoted heredoc: the shell interprets none of its characters.
+
+The short form is the one command a curl user writes: --fail-with-body (curl 7.76+) for an
+HTTP error, the body as one single-quoted word, the answer picked out by jq (common_sh).
 """
 
 from __future__ import annotations
 
 from lfdesk.core.codegen import Generator, RenderOptions
-from lfdesk.core.codegen.common_sh import ShellTool, sh_auth_value, shell_quote
+from lfdesk.core.codegen.common_sh import ShellTool, sh_auth_value, sh_short, shell_quote
 from lfdesk.core.request import RunRequest
 
 
@@ -68,7 +71,19 @@ print_raw() {
 """,
 )
 
+_SHORT = """\
+@HEADER@
+curl -sS@STREAM@ --fail-with-body @URL@ \\
+  -H 'Content-Type: application/json' -H @AUTH@ -d @BODY@ | @JQ@
+"""
+
+
+def render_short(request: RunRequest, options: RenderOptions) -> str:
+    auth = sh_auth_value(request, options, f"{request.connection.auth_header}: ")
+    return sh_short(_SHORT, request, options, needs="curl 7.76+ and jq", stream="N", auth=auth)
+
+
 GENERATOR = Generator(
     name="curl", label="cURL (bash)",
-    lexer="bash", extension=".sh", streams=True, render_fn=CURL.render,
+    lexer="bash", extension=".sh", streams=True, render_fn=CURL.render, short_fn=render_short,
 )

@@ -5,12 +5,15 @@ HTTP error from an answer (without --check-status, which hides the status code);
 `--stream` the body arrives line by line as the server sends it. The body goes in on stdin
 as a quoted heredoc: the shell interprets none of its characters. Without jq the script
 prints the raw reply, says so on stderr, and still fails on an HTTP error.
+
+The short form pipes the body in (printf, which changes no character of it, where echo in
+zsh would) and the reply to jq (common_sh); --check-status makes an HTTP error a failure.
 """
 
 from __future__ import annotations
 
 from lfdesk.core.codegen import Generator, RenderOptions
-from lfdesk.core.codegen.common_sh import ShellTool, sh_auth_value, shell_quote
+from lfdesk.core.codegen.common_sh import ShellTool, sh_auth_value, sh_short, shell_quote
 from lfdesk.core.request import RunRequest
 
 
@@ -19,15 +22,29 @@ def _item(text: str) -> str:
     return text.replace("\\", "\\\\")
 
 
-def _arguments(request: RunRequest, options: RenderOptions) -> list[str]:
+def _auth(request: RunRequest, options: RenderOptions) -> str:
     header = request.connection.auth_header
     if options.inline_token:
         token = _item(options.inline_token)
-        auth = shell_quote(f"{header}:{request.connection.auth_prefix}{token}")
-    else:
-        auth = sh_auth_value(request, options, f"{header}:")
+        return shell_quote(f"{header}:{request.connection.auth_prefix}{token}")
+    return sh_auth_value(request, options, f"{header}:")
+
+
+def _arguments(request: RunRequest, options: RenderOptions) -> list[str]:
     items = [shell_quote(_item(f"{name}:{value}")) for name, value in request.headers().items()]
-    return [shell_quote(request.url), *items, auth]
+    return [shell_quote(request.url), *items, _auth(request, options)]
+
+
+_SHORT = """\
+@HEADER@
+printf '%s' @BODY@ | http --check-status@STREAM@ POST @URL@ @AUTH@ \\
+  | @JQ@
+"""
+
+
+def render_short(request: RunRequest, options: RenderOptions) -> str:
+    auth = _auth(request, options)
+    return sh_short(_SHORT, request, options, needs="HTTPie and jq", stream=" --stream", auth=auth)
 
 
 HTTPIE = ShellTool(
@@ -59,5 +76,5 @@ print_raw() {
 
 GENERATOR = Generator(
     name="httpie", label="HTTPie (bash)",
-    lexer="bash", extension=".sh", streams=True, render_fn=HTTPIE.render,
+    lexer="bash", extension=".sh", streams=True, render_fn=HTTPIE.render, short_fn=render_short,
 )

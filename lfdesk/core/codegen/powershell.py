@@ -7,6 +7,10 @@ ResponseHeadersRead and read it line by line. The body sits in a single-quoted h
 (nothing in it is expanded) with non-ASCII characters as JSON \\u escapes: 5.1 reads a
 script without a byte order mark in the ANSI code page.
 
+The short form is for PowerShell 7 (which reads a JSON reply as UTF-8): Invoke-RestMethod,
+or for a stream HttpClient read line by line; $ErrorActionPreference = 'Stop' makes an HTTP
+error end the script with exit code 1.
+
 PowerShell is not installed where lfdesk is tested: these scripts are checked against
 golden files only.
 """
@@ -14,7 +18,15 @@ golden files only.
 from __future__ import annotations
 
 from lfdesk.core.codegen import Generator, RenderOptions
-from lfdesk.core.codegen.common import body_json, fill, hash_header, key_env
+from lfdesk.core.codegen.common import (
+    body_json,
+    fill,
+    flow_title,
+    hash_header,
+    key_env,
+    secret_warning,
+)
+from lfdesk.core.codegen.short import NO_ANSWER, answer_keys, dotted
 from lfdesk.core.request import RunRequest
 
 _DOUBLE_SPECIAL = {"`": "``", "$": "`$", '"': '`"', "\n": "`n", "\r": "`r", "\t": "`t", "\0": "`0"}
@@ -295,7 +307,89 @@ def render(request: RunRequest, options: RenderOptions) -> str:
     )
 
 
+_SHORT = """\
+@HEADER@
+$ErrorActionPreference = 'Stop'
+$Body = @BODY@
+@CALL@"""
+
+_SHORT_PLAIN = """\
+$Reply = Invoke-RestMethod -Method Post -Uri @URL@ `
+    -ContentType 'application/json' -Headers @{ @AUTH_NAME@ = @AUTH_VALUE@ } -Body $Body
+@CHECK@$Reply@PATH@
+"""
+
+_SHORT_V2_FAILED = """\
+if ($Reply.status -eq 'failed') { throw "The run failed: $($Reply.errors | ConvertTo-Json -Compress)" }
+"""
+
+_SHORT_STREAM = """\
+$Request = [Net.Http.HttpRequestMessage]::new([Net.Http.HttpMethod]::Post, @URL@)
+$Request.Headers.Add(@AUTH_NAME@, @AUTH_VALUE@)
+$Request.Content = [Net.Http.StringContent]::new($Body, [Text.Encoding]::UTF8, 'application/json')
+$Response = [Net.Http.HttpClient]::new().SendAsync($Request, 'ResponseHeadersRead').GetAwaiter().GetResult()
+$Reader = [IO.StreamReader]::new($Response.EnsureSuccessStatusCode().Content.ReadAsStream())
+while ($null -ne ($Line = $Reader.ReadLine())) {
+    $Item = @PARSE@
+    switch ($Item.event) {
+        'token' { [Console]::Write($Item.data.chunk); $Answer += $Item.data.chunk }
+        'error' { throw "Error: $($Item.data.error)" }
+@END@    }
+}
+throw @NO_ANSWER@
+"""
+
+# No tokens (a model that does not stream): the answer is in the end event's result (v1), in
+# an output event (v2).
+_SHORT_END_V1 = """\
+        'end' { if (-not $Answer) { [Console]::Write($Item.data.result@PATH@) }; [Console]::WriteLine(); exit 0 }
+"""
+
+_SHORT_END_V2 = """\
+        'output' { if (-not $Answer) { $Answer = $Item.data.content; [Console]::Write($Answer) } } 'end' { [Console]::WriteLine(); exit 0 }
+"""
+
+
+def render_short(request: RunRequest, options: RenderOptions) -> str:
+    prefix = request.connection.auth_prefix
+    if options.inline_token:
+        auth = ps_quote(prefix + options.inline_token)
+    else:
+        auth = f'"{prefix}$env:{key_env(options)}"' if prefix else f"$env:{key_env(options)}"
+    v1 = request.api == "v1"
+    path = dotted(answer_keys(request))
+    values = {
+        "URL": ps_quote(request.url),
+        "AUTH_NAME": ps_quote(request.connection.auth_header),
+        "AUTH_VALUE": auth,
+        "PATH": path,
+    }
+    if request.stream:
+        values["PARSE"] = (
+            "if ($Line) { ConvertFrom-Json $Line }"
+            if v1
+            else "if ($Line.StartsWith('data:')) { ConvertFrom-Json $Line.Substring(5) }"
+        )
+        values["END"] = fill(_SHORT_END_V1 if v1 else _SHORT_END_V2, values)
+        values["NO_ANSWER"] = ps_quote(NO_ANSWER)
+        call = fill(_SHORT_STREAM, values)
+    else:
+        values["CHECK"] = "" if v1 else _SHORT_V2_FAILED
+        call = fill(_SHORT_PLAIN, values)
+    what = "prints its answer as it streams in" if request.stream else "prints its answer"
+    header = f"# Runs {flow_title(request)} and {what}. Needs PowerShell 7."
+    body = body_json(request, ascii_only=True)  # ASCII: nothing in it for a code page to change
+    return fill(
+        _SHORT,
+        {
+            "HEADER": f"{secret_warning('#')}\n{header}" if options.inline_token else header,
+            "BODY": "'" + body.replace("'", "''") + "'",
+            "CALL": call,
+        },
+    )
+
+
 GENERATOR = Generator(
     name="powershell", label="PowerShell",
-    lexer="powershell", extension=".ps1", streams=True, render_fn=render,
+    lexer="powershell", extension=".ps1", streams=True, render_fn=render, short_fn=render_short,
 )

@@ -2,12 +2,13 @@
 
 It prints the answer text only (streamed as it arrives). Lines are split from
 `iter_bytes()` by the program itself: httpx's `iter_lines()` also breaks at characters such
-as U+2028, which may stand unescaped inside a JSON string.
+as U+2028, which may stand unescaped inside a JSON string. The short form uses `iter_lines()`
+all the same: Langflow writes its events as ASCII JSON (json.dumps), where no such character
+stands unescaped.
 """
 
 from __future__ import annotations
 
-from lfdesk.core.codegen import Generator
 from lfdesk.core.codegen.common_py import PyHttpLib
 
 LIB = PyHttpLib(
@@ -16,9 +17,8 @@ LIB = PyHttpLib(
     byte_chunks="response.iter_bytes()",
     stream_not_ok="        if not response.is_success:\n            response.read()\n",
     stream_open='    with httpx.stream("POST", URL, json=PAYLOAD, headers=headers, timeout=600) as response:\n',
+    short_open='httpx.stream("POST", url, json=payload, headers=headers, timeout=600)',
+    data_prefix='"data:"',
 )
 
-GENERATOR = Generator(
-    name="python-httpx", label="Python (httpx)",
-    lexer="python", extension=".py", streams=True, render_fn=LIB.render,
-)
+GENERATOR = LIB.generator("python-httpx", "Python (httpx)")

@@ -5,6 +5,9 @@ as `lfx`) with the input, tweaks and session id of the request, and prints the a
 the same way the server's reply is read. Global variables the flow uses (for example an
 `OPENAI_API_KEY` secret) are read from environment variables of the same name
 (`fallback_to_env_vars=True`): there is no Langflow database to hold them.
+
+The short form is the one call with the arguments that differ from its defaults, and the
+answer read from the objects it returns (a component's failure is its exception).
 """
 
 from __future__ import annotations
@@ -88,7 +91,44 @@ def render(request: RunRequest, options: RenderOptions) -> str:
     )
 
 
+_SHORT = """\
+# Runs @TITLE@ from its file, with no Langflow server, and prints its answer.
+# Needs lfx (pip install lfx) and the packages the flow's components use.
+from lfx.load import run_flow_from_json
+
+outputs = run_flow_from_json(
+@ARGUMENTS@    fallback_to_env_vars=True,  # global variables (e.g. OPENAI_API_KEY) from the environment
+)
+print(outputs[0].outputs[0].results[@OUTPUT@].text)
+"""
+
+
+def render_short(request: RunRequest, options: RenderOptions) -> str:
+    # No API key is used with no server, so an inlined token is never written here.
+    arguments = [py_str(request.flow_path or "flow.json"), f"input_value={py_str(_input_value(request))}"]
+    if request.session_id:
+        arguments.append(f"session_id={py_str(request.session_id)}")
+    tweaks = request.effective_tweaks()
+    if tweaks:
+        arguments.append("tweaks=" + py_literal(tweaks).replace("\n", "\n    "))
+    for name, value, default in (
+        ("input_type", request.input_type, "chat"),
+        ("output_type", request.output_type, "chat"),
+        ("output_component", request.output_component, None),
+    ):
+        if value != default and value is not None:
+            arguments.append(f"{name}={py_str(value)}")
+    return fill(
+        _SHORT,
+        {
+            "TITLE": flow_title(request),
+            "ARGUMENTS": "".join(f"    {argument},\n" for argument in arguments),
+            "OUTPUT": py_str("text" if request.output_type == "text" else "message"),
+        },
+    )
+
+
 GENERATOR = Generator(
     name="python-local", label="Python (local, lfx, no server)",
-    lexer="python", extension=".py", streams=False, render_fn=render,
+    lexer="python", extension=".py", streams=False, render_fn=render, short_fn=render_short,
 )

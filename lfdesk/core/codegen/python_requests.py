@@ -2,11 +2,12 @@
 
 It prints the answer text only (streamed as it arrives with `stream=True` and
 `iter_content(chunk_size=None)`, which hands over each chunk as the server sends it).
+The short form reads the stream with `iter_lines()` (bytes, so no character but a line end
+splits a line).
 """
 
 from __future__ import annotations
 
-from lfdesk.core.codegen import Generator
 from lfdesk.core.codegen.common_py import PyHttpLib
 
 LIB = PyHttpLib(
@@ -19,9 +20,8 @@ LIB = PyHttpLib(
         "        URL, json=PAYLOAD, headers=headers, stream=True, timeout=600\n"
         "    ) as response:\n"
     ),
+    short_open="requests.post(url, json=payload, headers=headers, stream=True, timeout=600)",
+    data_prefix='b"data:"',
 )
 
-GENERATOR = Generator(
-    name="python-requests", label="Python (requests)",
-    lexer="python", extension=".py", streams=True, render_fn=LIB.render,
-)
+GENERATOR = LIB.generator("python-requests", "Python (requests)")
