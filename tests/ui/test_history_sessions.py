@@ -198,6 +198,7 @@ def test_choosing_a_session_loads_its_messages_in_order(
         ("info", "Loaded 5 messages from the server."),
     ]
     # the code preview now sends the chosen session id
+    desk.window.preview.set_full(True)  # the full program carries the chat session
     settle(qtbot, desk, pause_ms=0)
     assert OLDER in desk.window.preview.text()
     assert fresh not in desk.window.preview.text()

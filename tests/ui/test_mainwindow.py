@@ -78,12 +78,13 @@ def test_first_launch_opens_the_sample(desk: Desk, qtbot, artifacts_dir) -> None
     assert "No connection" in desk.window.server_label.text()
     settle(qtbot, desk)
     assert "/api/v1/run/echo-chat" in desk.window.preview.text()
-    assert desk.documents.document.session_id in desk.window.preview.text()
+    # The short form (the default) leaves the app's own chat session out of pasted code.
+    assert desk.documents.document.session_id not in desk.window.preview.text()
     assert desk.window.form.component_id is not None  # a component is shown, not an empty form
     image = shoot(desk.window, artifacts_dir, "mainwindow-01-first-launch.png")
     # what it shows: the component in the form selected in the tree, the snippet, no banner,
     # an empty chat inviting a first message
-    assert desk.window.preview.text().splitlines()[0] == "#!/usr/bin/env bash"
+    assert desk.window.preview.text().splitlines()[0].startswith("# Runs the Langflow flow")
     assert_selected_row(desk.window, image, desk.window.form.component_id)
     assert_preview_shows_code(desk.window, image)
     assert not desk.window.banner.isVisible()
@@ -373,6 +374,9 @@ def test_new_chat_session(desk: Desk, qtbot) -> None:
     desk.window.chat.new_session_button.click()
     assert desk.documents.document.session_id != old
     assert desk.window.chat.session_id() == desk.documents.document.session_id
+    settle(qtbot, desk)
+    assert desk.window.preview.request().session_id == desk.documents.document.session_id  # type: ignore[union-attr]
+    desk.window.preview.set_full(True)  # the full program carries the chat session
     settle(qtbot, desk)
     assert desk.documents.document.session_id in desk.window.preview.text()
 
