@@ -1,9 +1,16 @@
-"""The JavaScript, TypeScript, Go, Java and C# generators, held to the real tools.
+"""The JavaScript, TypeScript, Go, Java and C# generators, both forms, held to the real tools.
 
-Every case of tests/codegen_cases.py is rendered and compared with its golden file, then
-checked by the language's own compiler (all cases of a language in one call), and the echo
-and nasty cases are run for real against the replay server: the program must print exactly
-the answer, send exactly the body, stream as it reads, and fail with `HTTP 403` on a bad key.
+Every case of tests/codegen_cases.py is rendered in the full form (golden/<target>/) and the
+short one (golden/<target>/short/) and compared with its golden file, then checked by the
+language's own compiler (all cases of a language in one call), and the echo and nasty cases
+are run for real against the replay server: the program must print exactly the answer, send
+exactly the body, stream as it reads, and fail on a bad key. The full forms also meet the
+made-up replies of SCRIPTS; the short forms those of snippet_runs.SCENARIOS (a model that
+does not stream, in-stream errors, error bodies, failed v2 runs, a Langflow before 1.1.2),
+with what every target's short form makes of them. Every short form keeps its line budget.
+
+The short Java form needs Jackson (Debian: libjackson2-databind-java), the short C# form
+System.Runtime.Serialization on Mono (libmono-system-runtime-serialization4.0-cil).
 
 `LFDESK_UPDATE_GOLDEN=1` rewrites the golden files; `LFDESK_SKIP_TOOLCHAINS=1` skips what
 needs a missing tool (by default a missing tool fails, with its install hint).
@@ -18,13 +25,13 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import toolchains
-from codegen_cases import NASTY, cases, exact_json
+from codegen_cases import NASTY, SHORT_BUDGETS, budget_request, cases, exact_json
 from replay_server import (
     API_KEY,
     NONSTREAM_ANSWER,
@@ -33,14 +40,19 @@ from replay_server import (
     Recorded,
     ReplayServer,
 )
+from snippet_runs import SCENARIOS, SHORT_SKIPS, ScriptedServer
 
-from lfdesk.core.codegen import RenderOptions, get, render
+from lfdesk.core import codegen
+from lfdesk.core.codegen import RenderOptions, get
 from lfdesk.core.codegen.csharp import NAMESPACE
 from lfdesk.core.request import Connection, RunRequest
 
 GENERATORS = ["javascript", "typescript-client", "go", "java", "csharp"]
+FORMS = ("full", "short")
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("LFDESK_UPDATE_GOLDEN") == "1"
+JACKSON = ("jackson-databind", "jackson-core", "jackson-annotations")
+MCS_REFS = ("-r:System.Net.Http.dll", "-r:System.Runtime.Serialization.dll")
 
 # The answer in tests/data/captures/echo_v2_stream.sse (replay_server has no constant for it).
 V2_STREAM_ANSWER = "ECHO[gpt-4o-mini|t=0.1]: You are terse. Question: v2 stream"
@@ -59,11 +71,35 @@ VARIANTS: dict[str, tuple[RunRequest, RenderOptions]] = {
     "datastax__inline": (CASES["datastax"], RenderOptions(inline_token=SECRET)),
     "echo_v1_stream__nasty_name": (
         CASES["echo_v1_stream"].with_(flow_name="Café */ \\u000a\n" + NASTY), RenderOptions()),
+    "nasty_v1__keep_session": (CASES["nasty_v1"], RenderOptions(keep_session=True)),
 }
 
 
-def _rendered(gen: str) -> dict[str, str]:
-    return {name: render(gen, request, opts) for name, (request, opts) in VARIANTS.items()}
+def render(gen: str, request: RunRequest, options: RenderOptions | None = None, form: str = "full") -> str:
+    """The snippet in the form asked for (full unless told)."""
+    return codegen.render(gen, request, replace(options or RenderOptions(), full=form == "full"))
+
+
+def _rendered(gen: str, form: str = "full") -> dict[str, str]:
+    return {name: render(gen, request, opts, form) for name, (request, opts) in VARIANTS.items()}
+
+
+def _sent(request: RunRequest, form: str, options: RenderOptions | None = None) -> RunRequest:
+    """The request as the snippet sends it: a short form leaves out a session id the user
+    did not set."""
+    if form == "short" and not (options and options.keep_session):
+        return request.with_(session_id=None)
+    return request
+
+
+def jackson_classpath() -> str:
+    """The class path of the Jackson jars the short Java form reads JSON with."""
+    if toolchains.skipping():
+        pytest.skip("LFDESK_SKIP_TOOLCHAINS=1: not checking snippets with the real tools")
+    jars = [Path("/usr/share/java") / f"{name}.jar" for name in JACKSON]
+    if not all(jar.exists() for jar in jars):
+        toolchains.missing("Jackson", "install it (Debian: apt-get install libjackson2-databind-java)")
+    return os.pathsep.join(map(str, jars))
 
 
 def _run(cmd: list[str], cwd: Path, timeout: float = 120, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -80,12 +116,13 @@ def _tool_env() -> dict[str, str]:
 # --- golden files and plain properties -------------------------------------------------------
 
 
+@pytest.mark.parametrize("form", FORMS)
 @pytest.mark.parametrize("gen", GENERATORS)
 @pytest.mark.parametrize("variant", list(VARIANTS))
-def test_golden(gen: str, variant: str) -> None:
+def test_golden(gen: str, form: str, variant: str) -> None:
     request, opts = VARIANTS[variant]
-    text = render(gen, request, opts)
-    path = GOLDEN / gen / f"{variant}.txt"
+    text = render(gen, request, opts, form)
+    path = GOLDEN / gen / ("short" if form == "short" else "") / f"{variant}.txt"
     if UPDATE:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
@@ -93,29 +130,53 @@ def test_golden(gen: str, variant: str) -> None:
     assert text == path.read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("form", FORMS)
 @pytest.mark.parametrize("gen", GENERATORS)
-def test_token_never_appears_unless_inlined(gen: str) -> None:
+def test_token_never_appears_unless_inlined(gen: str, form: str) -> None:
     for name, request in CASES.items():
-        plain = render(gen, request)
+        plain = render(gen, request, form=form)
         assert SECRET not in plain, name
         assert "LANGFLOW_API_KEY" in plain, name
         assert "WARNING" not in plain, name
-        inlined = render(gen, request, RenderOptions(inline_token=SECRET))
+        inlined = render(gen, request, RenderOptions(inline_token=SECRET), form)
         assert SECRET in inlined, name
         assert "WARNING" in inlined and "API key" in inlined, name
         assert "LANGFLOW_API_KEY" not in inlined, name
-        other = render(gen, request, RenderOptions(key_env="MY_LF_KEY"))
+        other = render(gen, request, RenderOptions(key_env="MY_LF_KEY"), form)
         assert "MY_LF_KEY" in other and "LANGFLOW_API_KEY" not in other, name
 
 
+@pytest.mark.parametrize("form", FORMS)
 @pytest.mark.parametrize("gen", GENERATORS)
-def test_deterministic(gen: str) -> None:
+def test_deterministic(gen: str, form: str) -> None:
     # Speed (< 2 ms with 20 tweaks) is measured by tests/bench_core.py, not asserted here.
     base = CASES["echo_v1_stream"]
     tweaks = {f"Component-{i:02d}": {"text": f"{NASTY} {i}", "n": i, "on": i % 2 == 0} for i in range(20)}
     for request in (base.with_(tweaks=tweaks), base.with_(tweaks=tweaks, api="v2", stream=False)):
-        first = render(gen, request)
-        assert render(gen, request) == first
+        first = render(gen, request, form=form)
+        assert render(gen, request, form=form) == first
+
+
+@pytest.mark.parametrize("gen", GENERATORS)
+def test_short_is_the_default_and_leaves_the_session_out(gen: str) -> None:
+    request = CASES["nasty_v1"]
+    short = codegen.render(gen, request)
+    assert short == render(gen, request, form="short")
+    assert len(short.splitlines()) * 2 < len(render(gen, request).splitlines())
+    assert "session_id" not in short and "session_id" in render(gen, request)
+    assert "session_id" in render(gen, request, RenderOptions(keep_session=True), "short")
+
+
+@pytest.mark.parametrize("gen", GENERATORS)
+def test_short_forms_keep_their_line_budget(gen: str) -> None:
+    """Every case, its data aside: the budget counts every line, comments included, of the
+    short form of the case with the Echo Chat tweaks (two components) in place of its own;
+    the answer budget holds for v1 and v2, the stream budget for both streams."""
+    answer_budget, stream_budget = SHORT_BUDGETS[gen]
+    for name, request in CASES.items():
+        lines = render(gen, budget_request(request), form="short").count("\n")
+        budget = stream_budget if request.stream else answer_budget
+        assert lines <= budget, (name, lines, budget)
 
 
 def test_generators_are_registered() -> None:
@@ -125,14 +186,16 @@ def test_generators_are_registered() -> None:
         assert get(gen).streams
 
 
-def test_java_and_csharp_sources_are_ascii() -> None:
+@pytest.mark.parametrize("form", FORMS)
+def test_java_and_csharp_sources_are_ascii(form: str) -> None:
     for gen in ("java", "csharp"):
-        for name, text in _rendered(gen).items():
+        for name, text in _rendered(gen, form).items():
             assert text.isascii(), f"{gen} {name}"
 
 
-def test_go_has_no_surrogate_escapes() -> None:
-    for name, text in _rendered("go").items():
+@pytest.mark.parametrize("form", FORMS)
+def test_go_has_no_surrogate_escapes(form: str) -> None:
+    for name, text in _rendered("go", form).items():
         assert "\\ud8" not in text.lower() and "\\ude" not in text.lower(), name
 
 
@@ -145,18 +208,26 @@ def test_typescript_client_falls_back_to_fetch_for_v2() -> None:
     assert "flow.stream(" in render("typescript-client", CASES["echo_v1_stream"])
     datastax = render("typescript-client", CASES["datastax"])
     assert "langflowId:" in datastax and "baseUrl" not in datastax
+    short = {name: render("typescript-client", CASES[name], form="short") for name in CASES}
+    assert "plain fetch" in short["echo_v2"] and "fetch(url" in short["echo_v2"]
+    assert "import { Readable }" in short["echo_v2_stream"]
+    assert ".run(" in short["echo_v1"] and ".stream(" in short["echo_v1_stream"]
+    assert "langflowId:" in short["datastax"] and "baseUrl" not in short["datastax"]
 
 
 # --- syntax and type checks with the real tools ---------------------------------------------
 
 
-def _write_all(gen: str, root: Path, layout: str) -> dict[str, Path]:
+def _write_all(gen: str, root: Path, layout: str, forms: tuple[str, ...] = FORMS) -> dict[str, Path]:
+    """Every variant of `gen` in each of `forms`, saved; name (`<form>_<variant>`) -> path."""
     out: dict[str, Path] = {}
-    for name, text in _rendered(gen).items():
-        path = root / layout.format(name=name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        out[name] = path
-        path.write_text(text, encoding="utf-8")
+    for form in forms:
+        for variant, text in _rendered(gen, form).items():
+            name = f"{form}_{variant}"
+            path = root / layout.format(name=name)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            out[name] = path
+            path.write_text(text, encoding="utf-8")
     return out
 
 
@@ -211,8 +282,9 @@ def test_java_compiles(tmp_path: Path) -> None:
     files = _write_all("java", tmp_path / "src", "{name}/LangflowRun.java")
     for name, path in files.items():  # one package per case: one javac call for all
         path.write_text(f"package {name};\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
-    proc = _run([javac, "-Xlint:all", "-Werror", "-encoding", "US-ASCII", "-d", str(tmp_path / "out"),
-                 *map(str, files.values())], tmp_path, timeout=300)
+    proc = _run([javac, "-Xlint:all", "-Werror", "-encoding", "US-ASCII", "--release", "11",
+                 "-cp", jackson_classpath(), "-d", str(tmp_path / "out"), *map(str, files.values())],
+                tmp_path, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -221,13 +293,18 @@ def test_csharp_compiles(tmp_path: Path) -> None:
     files = _write_all("csharp", tmp_path, "{name}.cs")
     for name, path in files.items():  # one namespace per case: one mcs call for all
         text = path.read_text(encoding="utf-8")
-        assert f"namespace {NAMESPACE}\n" in text
-        path.write_text(text.replace(f"namespace {NAMESPACE}\n", f"namespace Case_{name}\n", 1), encoding="utf-8")
-    proc = _run([mcs, "-target:library", "-warnaserror+", "-r:System.Net.Http.dll",
+        if name.startswith("full_"):
+            assert f"namespace {NAMESPACE}\n" in text
+            text = text.replace(f"namespace {NAMESPACE}\n", f"namespace Case_{name}\n", 1)
+        else:  # the short form is one class: a namespace goes around it
+            text = text.replace("\npublic static class", f"\nnamespace Case_{name} {{\npublic static class", 1) + "}\n"
+        path.write_text(text, encoding="utf-8")
+    proc = _run([mcs, "-target:library", "-warnaserror+", *MCS_REFS,
                  f"-out:{tmp_path / 'all.dll'}", *map(str, files.values())], tmp_path)
     # Only a missing reference (CS0006) is a missing toolchain; any other error is the snippets'.
     if proc.returncode != 0 and "CS0006" in proc.stdout + proc.stderr:
-        toolchains.missing("Mono's System.Net.Http", toolchains.HINTS["mcs"])
+        toolchains.missing("Mono's System.Net.Http or System.Runtime.Serialization",
+                           toolchains.HINTS["mcs"] + " libmono-system-runtime-serialization4.0-cil")
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -253,8 +330,8 @@ class Runner:
             return ["go", "run", str(path)]
         if self.filename.endswith(".java"):
             # C1 only and the serial GC: the same run at about half the CPU (many JVMs here).
-            return ["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", str(path)]
-        return ["sh", "-c", "mcs -r:System.Net.Http.dll LangflowRun.cs && mono LangflowRun.exe"]
+            return ["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", jackson_classpath(), str(path)]
+        return ["sh", "-c", f"mcs {' '.join(MCS_REFS)} LangflowRun.cs && mono LangflowRun.exe"]
 
 
 RUNNERS = {
@@ -276,6 +353,7 @@ class Scenario:
     key: str | None = API_KEY
     options: RenderOptions = field(default_factory=RenderOptions)
     check_body: bool = False
+    short_stderr: str | None = None  # must be in stderr of the short form, if not `stderr`
 
 
 # Against the replay server (real Langflow 1.13 captures).
@@ -292,7 +370,7 @@ REPLAYED = [
     Scenario("datastax, inlined token", CASES["datastax"], NONSTREAM_ANSWER + "\n", key=None,
              options=RenderOptions(inline_token=API_KEY), check_body=True),
     Scenario("wrong key", CASES["echo_v1_stream"], "", ok=False, stderr="HTTP 403: Invalid or missing API key",
-             key="sk-wrong"),
+             key="sk-wrong", short_stderr="Invalid or missing API key"),
     # Integers beyond 2^53, -0.0, 1.0, `__proto__` keys, emoji, `${`: sent exactly as set.
     Scenario("exact values v1", CASES["exact_v1"], NONSTREAM_ANSWER + "\n", check_body=True),
     Scenario("exact values v2 stream", CASES["exact_v2_stream"], V2_STREAM_ANSWER + "\n", check_body=True),
@@ -461,54 +539,62 @@ def _against(base_url: str, request: RunRequest) -> RunRequest:
 
 
 def _execute(
-    gen: str, base_url: str, scenario: Scenario, workdir: Path, npx: bool = True
+    gen: str, base_url: str, scenario: Scenario, workdir: Path, npx: bool = True, form: str = "full"
 ) -> subprocess.CompletedProcess[str]:
     runner = _prepare(gen, workdir)
     request = _against(base_url, scenario.request)
-    (workdir / runner.filename).write_text(render(gen, request, scenario.options), encoding="utf-8")
+    (workdir / runner.filename).write_text(render(gen, request, scenario.options, form), encoding="utf-8")
     env = _tool_env()
     if scenario.key is not None:
         env["LANGFLOW_API_KEY"] = scenario.key
     return _run(runner.command(workdir, npx), workdir, timeout=180, env=env)
 
 
-def _run_all(
-    gen: str, base_url: str, scenarios: list[Scenario], tmp_path: Path, pool: ThreadPoolExecutor, npx: bool = True
-) -> list[str]:
-    """Run every scenario in `pool`; the failures, described."""
-    _prepare(gen, tmp_path)
-    dirs = [tmp_path / f"s{i}" for i in range(len(scenarios))]
-    for d in dirs:
-        d.mkdir()
-    results = list(pool.map(lambda s, d: _execute(gen, base_url, s, d, npx), scenarios, dirs))
+def _failures(gen: str, scenarios: list[Scenario], results: list[subprocess.CompletedProcess[str]],
+              form: str) -> list[str]:
+    """What went other than each scenario says, described."""
     failures = []
     for s, proc in zip(scenarios, results, strict=True):
+        stderr = s.stderr if form == "full" or s.short_stderr is None else s.short_stderr
         if (
             proc.stdout != s.stdout
             or (proc.returncode == 0) != s.ok
-            or s.stderr not in proc.stderr
+            or stderr not in proc.stderr
             or (s.ok and proc.stderr.strip() and gen != "typescript-client")
         ):
-            failures.append(f"[{s.name}] rc={proc.returncode}, wanted {'0' if s.ok else 'non-zero'}\n"
+            failures.append(f"[{form}: {s.name}] rc={proc.returncode}, wanted {'0' if s.ok else 'non-zero'}\n"
                             f"stdout={proc.stdout!r}, wanted {s.stdout!r}\nstderr={proc.stderr[-1500:]!r}")
     return failures
 
 
+def _run_all(gen: str, base_url: str, scenarios: list[Scenario], tmp_path: Path, pool: ThreadPoolExecutor,
+             npx: bool = True, form: str = "full") -> list[str]:
+    """Run every scenario in `pool`; the failures, described."""
+    _prepare(gen, tmp_path)
+    dirs = [tmp_path / f"{form}{i}" for i in range(len(scenarios))]
+    for d in dirs:
+        d.mkdir()
+    results = list(pool.map(lambda s, d: _execute(gen, base_url, s, d, npx, form), scenarios, dirs))
+    return _failures(gen, scenarios, results, form)
+
+
+@pytest.mark.parametrize("form", FORMS)
 @pytest.mark.parametrize("gen", GENERATORS)
 def test_snippets_run_against_replay_server(
-    gen: str, replay_server: ReplayServer, slow_server: ReplayServer, tmp_path: Path
+    gen: str, form: str, replay_server: ReplayServer, slow_server: ReplayServer, tmp_path: Path
 ) -> None:
     """The echo and nasty cases against the captures; and, meanwhile, a stream read slowly
     enough to see that the program prints as it reads."""
     (tmp_path / "slow").mkdir()
     with ThreadPoolExecutor(4) as pool:
-        streaming = pool.submit(_prints_as_it_reads, gen, slow_server, tmp_path / "slow")
-        failures = _run_all(gen, replay_server.base_url, REPLAYED, tmp_path, pool)
+        streaming = pool.submit(_prints_as_it_reads, gen, slow_server, tmp_path / "slow", form)
+        failures = _run_all(gen, replay_server.base_url, REPLAYED, tmp_path, pool, form=form)
         failures += streaming.result()
     recorded = list(replay_server.requests)
     for s in REPLAYED:
         if s.check_body:
-            failures += _check_sent(gen, _against(replay_server.base_url, s.request), recorded, s.name)
+            sent = _sent(_against(replay_server.base_url, s.request), form, s.options)
+            failures += _check_sent(gen, sent, recorded, s.name)
     assert not failures, "\n\n".join(failures)
 
 
@@ -517,6 +603,28 @@ def test_snippets_handle_every_reply(gen: str, script_server: ScriptServer, tmp_
     """Streams without tokens, several messages, errors in and out of the stream, fallbacks."""
     with ThreadPoolExecutor(4) as pool:
         failures = _run_all(gen, script_server.base_url, SCRIPTED, tmp_path, pool, npx=False)
+    assert not failures, "\n\n".join(failures)
+
+
+@pytest.mark.parametrize("gen", GENERATORS)
+def test_short_forms_handle_every_reply(gen: str, tmp_path: Path) -> None:
+    """The short form against snippet_runs.SCENARIOS, with what every target's short form
+    makes of them: a model that does not stream, a stream error, error bodies, a failed v2
+    run, a Langflow older than 1.1.2 that answers a stream with a stream_url (one line, and
+    no wait for events that never come)."""
+    scenarios = []
+    for name, sc in SCENARIOS.items():
+        if name in SHORT_SKIPS:
+            continue
+        stdout, stderr = sc.expected(full=False)
+        request = CASES["no_tweaks"].with_(input_value=name, api=sc.api, stream=sc.stream, output_type=sc.output_type)
+        scenarios.append(Scenario(name, request, stdout, ok=not stderr, stderr=stderr))
+    server = ScriptedServer()
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            failures = _run_all(gen, server.base_url, scenarios, tmp_path, pool, npx=False, form="short")
+    finally:
+        server.stop()
     assert not failures, "\n\n".join(failures)
 
 
@@ -552,11 +660,11 @@ def slow_server() -> Iterator[ReplayServer]:
         server.stop()
 
 
-def _prints_as_it_reads(gen: str, server: ReplayServer, workdir: Path) -> list[str]:
+def _prints_as_it_reads(gen: str, server: ReplayServer, workdir: Path, form: str = "full") -> list[str]:
     """The first text must reach stdout well before the stream ends (no whole-body buffering)."""
     runner = _prepare(gen, workdir)
     request = _against(server.base_url, CASES["echo_v1_stream"])
-    (workdir / runner.filename).write_text(render(gen, request), encoding="utf-8")
+    (workdir / runner.filename).write_text(render(gen, request, form=form), encoding="utf-8")
     env = _tool_env()
     env["LANGFLOW_API_KEY"] = API_KEY
     proc = subprocess.Popen(runner.command(workdir, npx=False), cwd=workdir, env=env,
@@ -580,12 +688,12 @@ def _prints_as_it_reads(gen: str, server: ReplayServer, workdir: Path) -> list[s
     stderr = proc.stderr.read().decode()
     out = b"".join(chunks).decode()
     if proc.returncode != 0 or out != STREAM_ANSWER + "\n":
-        return [f"[slow stream] rc={proc.returncode} stdout={out!r} stderr={stderr[-1500:]!r}"]
+        return [f"[{form}: slow stream] rc={proc.returncode} stdout={out!r} stderr={stderr[-1500:]!r}"]
     # The tokens come about 0.45 s into the stream and the end about 1.3 s in: a program that
     # prints as it reads spreads its output over that; one that buffers prints it at once.
     spread = arrivals[-1] - arrivals[0]
     if spread < 0.3:
-        return [f"[slow stream] all output came within {spread:.2f} s: it buffers the stream"]
+        return [f"[{form}: slow stream] all output came within {spread:.2f} s: it buffers the stream"]
     return []
 
 

@@ -12,6 +12,7 @@ test_codegen_shell_python.py compare the bytes the server received).
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 from pathlib import Path
@@ -23,9 +24,16 @@ from codegen_cases import EXACT_TWEAKS, cases, exact_json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lfdesk.core.codegen import names, render
+from lfdesk.core.codegen import RenderOptions, names, render
 from lfdesk.core.codegen.common import json_text
-from lfdesk.core.codegen.common_c import go_raw_json, js_changes, js_key, js_number, js_value
+from lfdesk.core.codegen.common_c import (
+    go_raw_json,
+    js_changes,
+    js_compact,
+    js_key,
+    js_number,
+    js_value,
+)
 from lfdesk.core.codegen.common_py import py_literal
 from lfdesk.core.request import RequestError, RunRequest
 
@@ -57,11 +65,14 @@ def _request(values: list[Any]) -> RunRequest:
 
 
 def _node_sends(program: str, tmp: Path) -> bytes:
-    """What the JavaScript program hands to fetch as its body, exactly."""
+    """What the JavaScript program (either form) hands to fetch as its body, exactly."""
     node = toolchains.require("node")
-    assert '"use strict";\n' in program
+    if '"use strict";\n' in program:  # the full form: the stub goes after the directive
+        program = program.replace('"use strict";\n', '"use strict";\n' + _FETCH_STUB, 1)
+    else:
+        program = _FETCH_STUB + program
     path = tmp / "snippet.js"
-    path.write_text(program.replace('"use strict";\n', '"use strict";\n' + _FETCH_STUB, 1), encoding="utf-8")
+    path.write_text(program, encoding="utf-8")
     done = subprocess.run([node, str(path)], capture_output=True, timeout=60,
                           env={"LANGFLOW_API_KEY": "sk-test", "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr.decode()
@@ -130,25 +141,29 @@ def test_an_object_literal_would_have_changed_the_exact_case(tmp_path: Path) -> 
 # --- JavaScript: the program sends exactly body_json() ------------------------------------
 
 
+@pytest.mark.parametrize("full", [True, False], ids=["full", "short"])
 @pytest.mark.parametrize("case", ["exact_v1", "exact_v2_stream", "proto_v1", "nasty_v1", "echo_v2"])
-def test_javascript_sends_exactly_the_body(case: str, tmp_path: Path) -> None:
+def test_javascript_sends_exactly_the_body(case: str, full: bool, tmp_path: Path) -> None:
     request = CASES[case]
-    sent = _node_sends(render("javascript", request), tmp_path)
+    options = RenderOptions(full=full, keep_session=True)  # nasty_v1 has a session id
+    sent = _node_sends(render("javascript", request, options), tmp_path)
     assert exact_json(sent) == exact_json(request.body_json())
     if case == "proto_v1":  # no number changes: the body stays a readable object
-        assert "JSON.stringify(body)" in render("javascript", request)
-        assert "flow.run(" in render("typescript-client", request)
+        assert "JSON.stringify(body)" in render("javascript", request, options)
+        assert "flow(" in render("typescript-client", request, options)
+        assert "plain fetch" not in render("typescript-client", request, options)
     if case.startswith("exact"):
-        assert "String.raw`" in render("javascript", request)
-        assert "plain fetch" in render("typescript-client", request)
+        assert "String.raw`" in render("javascript", request, options)
+        assert "plain fetch" in render("typescript-client", request, options)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(values=st.lists(JSON_VALUES, min_size=1, max_size=6), as_text=st.booleans())
-def test_javascript_sends_any_json_exactly(values: list[Any], as_text: bool, tmp_path: Path) -> None:
-    # `as_text` adds a -0.0, so both ways of writing the body are exercised on any value.
+@given(values=st.lists(JSON_VALUES, min_size=1, max_size=6), as_text=st.booleans(), full=st.booleans())
+def test_javascript_sends_any_json_exactly(values: list[Any], as_text: bool, full: bool, tmp_path: Path) -> None:
+    # `as_text` adds a -0.0, so both ways of writing the body are exercised on any value, in
+    # either form (the short form lays the object out on fewer lines).
     request = _request([*values, -0.0] if as_text else values)
-    sent = _node_sends(render("javascript", request), tmp_path)
+    sent = _node_sends(render("javascript", request, RenderOptions(full=full)), tmp_path)
     assert exact_json(sent) == exact_json(request.body_json())
 
 
@@ -169,12 +184,24 @@ def test_json_text_keeps_every_number(value: Any) -> None:
     assert exact_json(json_text(value, ascii_only=True)) == want
 
 
-@given(JSON_VALUES)
-def test_go_raw_json_keeps_every_number(value: Any) -> None:
-    literal = go_raw_json(value)
+@given(JSON_VALUES, st.sampled_from([go_raw_json, functools.partial(go_raw_json, dump=json_text)]))
+def test_go_raw_json_keeps_every_number(value: Any, literal_of: Any) -> None:
+    literal = literal_of(value)  # the full form's layout, and the short form's
     assert literal.startswith("`") and literal.endswith("`")
     text = literal[1:-1].replace('` + "`" + `', "`")  # the one splice a raw string needs
     assert exact_json(text) == exact_json(json.dumps(value))
+
+
+def _squeezed(js: str) -> str:
+    return js.replace(" ", "").replace("\n", "").replace(",}", "}").replace(",]", "]")
+
+
+@given(JSON_VALUES)
+def test_short_javascript_layout_is_the_same_value(value: Any) -> None:
+    """The short form's JavaScript object (js_compact: what fits on one line) differs from
+    the full form's (js_value, which node runs on any JSON above) in spaces, line breaks and
+    trailing commas only."""
+    assert _squeezed(js_compact(value)) == _squeezed(js_value(value))
 
 
 # --- what cannot be sent exactly makes no snippet ------------------------------------------

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from lfdesk.core.codegen.common import layout
 from lfdesk.core.request import RunRequest
 
 SECRET_WARNING = (
@@ -90,6 +91,25 @@ def js_value(value: Any, indent: str = "") -> str:
     return json.dumps(value)
 
 
+def js_flat(value: Any) -> str:
+    """A JS literal for a JSON value on one line, spaced as Prettier writes it."""
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        return "{ " + ", ".join(f"{js_key(str(k))}: {js_flat(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(js_flat(v) for v in value) + "]"
+    if isinstance(value, str):
+        return js_string(value)
+    return json.dumps(value)
+
+
+def js_compact(value: Any) -> str:
+    """A JS literal for a JSON value laid out for a short program: the top level spread out,
+    what fits kept on one line (trailing commas, as Prettier writes it)."""
+    return layout(value, js_flat, js_key, unit="  ", trailing=True)
+
+
 def js_number(value: int | float) -> str:
     """The text JSON.stringify writes for a finite JSON number of this value (ECMAScript's
     Number::toString, from the same shortest round-trip digits Python's repr finds)."""
@@ -139,11 +159,11 @@ def _short_number(text: str) -> str:
     return text if len(text) <= 32 else f"{text[:16]}...{text[-8:]} ({len(text)} characters)"
 
 
-def js_raw_json(value: Any) -> str:
-    """Pretty JSON as a JavaScript `String.raw` template literal: the body as text, read as
-    written (no escaping of its own). Invisible characters are JSON-escaped first; a
-    backquote and `${`, which would end or open something, are spliced in."""
-    text = _INVISIBLE.sub(_json_escape_invisible, pretty_json(value))
+def js_raw_json(value: Any, dump: Callable[[Any], str] = pretty_json) -> str:
+    """JSON (`dump` lays it out) as a JavaScript `String.raw` template literal: the body as
+    text, read as written (no escaping of its own). Invisible characters are JSON-escaped
+    first; a backquote and `${`, which would end or open something, are spliced in."""
+    text = _INVISIBLE.sub(_json_escape_invisible, dump(value))
     text = text.replace("${", '${"$"}{').replace("`", '${"`"}')
     return "String.raw`" + text + "`"
 
@@ -246,11 +266,11 @@ def _json_escape_invisible(m: re.Match[str]) -> str:
     )
 
 
-def go_raw_json(value: Any) -> str:
-    """Pretty JSON as a Go raw string literal (readable: no extra escaping). Invisible
-    characters are JSON-escaped first; a backquote, which a raw string cannot hold, is
-    spliced in as "`"."""
-    text = _INVISIBLE.sub(_json_escape_invisible, pretty_json(value))
+def go_raw_json(value: Any, dump: Callable[[Any], str] = pretty_json) -> str:
+    """JSON (`dump` lays it out) as a Go raw string literal (readable: no extra escaping).
+    Invisible characters are JSON-escaped first; a backquote, which a raw string cannot
+    hold, is spliced in as "`"."""
+    text = _INVISIBLE.sub(_json_escape_invisible, dump(value))
     return "`" + text.replace("`", '` + "`" + `') + "`"
 
 
@@ -263,10 +283,12 @@ def go_string(text: str) -> str:
 # --- JSON bodies as concatenated string literals -------------------------------------------
 
 
-def concat_lines(value: Any, literal: Callable[[str], str], joiner: str) -> str:
-    """The pretty JSON of `value` as one string literal per line, joined for Java/C#/Go:
-    `"{\\n" + ... + "}"` with `joiner` between lines (e.g. `\\n    + ` or ` +\\n\\t`)."""
-    lines = pretty_json(value).split("\n")
+def concat_lines(
+    value: Any, literal: Callable[[str], str], joiner: str, dump: Callable[[Any], str] = pretty_json
+) -> str:
+    """The JSON of `value` (`dump` lays it out) as one string literal per line, joined for
+    Java/C#/Go: `"{\\n" + ... + "}"` with `joiner` between lines (e.g. `\\n    + `)."""
+    lines = dump(value).split("\n")
     parts = [literal(line + "\n") for line in lines[:-1]]
     parts.append(literal(lines[-1]))
     return joiner.join(parts)

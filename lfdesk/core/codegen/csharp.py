@@ -1,6 +1,9 @@
 """C#: `LangflowRun.cs` with a classic `static int Main`, HttpClient and a small JSON reader of
 its own (System.Text.Json is not on Mono), so it builds on .NET 8 and with Mono's
-`mcs -r:System.Net.Http.dll LangflowRun.cs` alike. Pure ASCII source."""
+`mcs -r:System.Net.Http.dll LangflowRun.cs` alike. Pure ASCII source.
+
+The short form reads JSON as XML (JsonReaderWriterFactory, in .NET and Mono alike; Mono needs
+`-r:System.Runtime.Serialization.dll`) and finds the answer with XPath."""
 
 from __future__ import annotations
 
@@ -8,7 +11,9 @@ import functools
 
 from lfdesk.core.codegen import Generator
 from lfdesk.core.codegen.cfamily import CFamily, Stream, render
+from lfdesk.core.codegen.common import json_text
 from lfdesk.core.codegen.common_c import concat_lines, csharp_string
+from lfdesk.core.codegen.short import Keys
 
 NAMESPACE = "LangflowExample"
 
@@ -627,8 +632,137 @@ namespace LangflowExample
     ),
 )
 
+# --- the short form ------------------------------------------------------------------------
+
+_SHORT_USINGS = (
+    "System",
+    "System.IO",
+    "System.Net.Http",
+    "System.Runtime.Serialization.Json",
+    "System.Text",
+    "System.Threading",
+    "System.Xml",
+)
+
+
+
+def _xpath(keys: Keys) -> str:
+    """Where the answer sits, as an XPath below the reply's root element (an array's items
+    are `item` elements, counted from 1)."""
+    return csharp_string("/".join(f"item[{key + 1}]" if isinstance(key, int) else key for key in keys))
+
+CSHARP_SHORT = CFamily(
+    string=csharp_string,
+    body=functools.partial(
+        concat_lines, literal=csharp_string, joiner="\n        + ", dump=json_text
+    ),
+    needs=(
+        "Save as LangflowRun.cs: the Program.cs of a `dotnet new console` project, or with Mono:",
+        "mcs -r:System.Net.Http.dll -r:System.Runtime.Serialization.dll LangflowRun.cs && mono LangflowRun.exe",
+    ),
+    program="@HEADER@\n\n"
+    + "".join(f"using {name};\n" for name in _SHORT_USINGS)
+    + r"""
+public static class LangflowRun
+{
+    const string Url = @URL@;
+    const string Body = @BODY@;
+
+    static int Main()
+    {
+        Console.OutputEncoding = new UTF8Encoding(false);
+        var client = new HttpClient { Timeout = Timeout.InfiniteTimeSpan }; // a run can take long
+        var request = new HttpRequestMessage(HttpMethod.Post, Url);
+        request.Content = new StringContent(Body, Encoding.UTF8, "application/json");
+        request.Headers.TryAddWithoutValidation(@AUTH_NAME@, @AUTH_VALUE@);
+        var response = client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).Result;
+        var body = response.Content.ReadAsStreamAsync().Result;
+        if (!response.IsSuccessStatusCode)
+        {
+            Console.Error.WriteLine("HTTP " + (int)response.StatusCode + ": " + new StreamReader(body).ReadToEnd());
+            return 1;
+        }
+@HANDLE@
+    }
+
+    // JSON read as XML, the standard library's own way: keys are elements, array items <item>s.
+    static XmlDocument Json(Stream json)
+    {
+        var document = new XmlDocument();
+        document.Load(JsonReaderWriterFactory.CreateJsonReader(json, XmlDictionaryReaderQuotas.Max));
+        return document;
+    }
+
+    // The text at `path` below the root (the reply's top level), or "" when there is none.
+    static string Text(XmlDocument json, string path) => json.DocumentElement.SelectSingleNode(path)?.InnerText ?? "";
+@HELPERS@}
+""",
+    key_env='Environment.GetEnvironmentVariable(@ENV@) ?? ""',
+    key_inline="@TOKEN@",
+    handle_v1=r"""        Console.WriteLine(Text(Json(body), @PATH@));
+        return 0;""",
+    handle_v2=r"""        var result = Json(body);
+        if (Text(result, "status") == "failed") // a failed run still answers HTTP 200
+        {
+            Console.Error.WriteLine("The run failed: " + Text(result, "errors"));
+            return 1;
+        }
+        Console.WriteLine(Text(result, @PATH@));
+        return 0;""",
+    workflow_text="",
+    handle_stream=r"""@FIELDS@        var printed = "";
+        var lines = new StreamReader(body, new UTF8Encoding(false));
+        for (var line = lines.ReadLine(); line != null; line = lines.ReadLine())
+        {
+            var json = @LINE@;
+            if (string.IsNullOrWhiteSpace(json)) continue;
+            var ev = Json(new MemoryStream(Encoding.UTF8.GetBytes(json)));
+            switch (Text(ev, "event"))
+            {
+                case "error":
+                    Console.Error.WriteLine("Flow error: " + Text(ev, "data/error"));
+                    return 1;
+                case "token":
+                    Console.Write(Text(ev, "data/chunk"));
+                    printed += Text(ev, "data/chunk");
+                    break;
+@OUTPUT_CASE@                case "end":
+@END_TEXT@                    Console.WriteLine();
+                    return 0;
+            }
+        }
+        Console.Error.WriteLine(@NO_ANSWER@);
+        return 1;""",
+    answer_text="",
+    printer="",
+    stream_v1=Stream(
+        line="line",
+        end_text=r"""                    if (printed == "") // a model that does not stream: the answer is in the result
+                    {
+                        Console.Write(Text(ev, @END_PATH@));
+                    }
+""",
+        fields="        // Langflow's /run stream is one JSON event a line: print each token as it comes.\n",
+    ),
+    stream_v2=Stream(
+        line='line.StartsWith("data:", StringComparison.Ordinal) ? line.Substring(5) : ""',
+        end_text="",
+        fields="        // The v2 stream is SSE, `data: {json}` lines: print each token as it comes.\n",
+        output_case=r"""                case "output":
+                    if (printed == "") // a model that does not stream
+                    {
+                        Console.Write(Text(ev, "data/content"));
+                    }
+                    break;
+""",
+    ),
+    short=True,
+    path=_xpath,
+)
+
 GENERATOR = Generator(
     name="csharp", label="C# (HttpClient)",
     lexer="csharp", extension=".cs", streams=True, filename="LangflowRun.cs",
     render_fn=functools.partial(render, CSHARP),
+    short_fn=functools.partial(render, CSHARP_SHORT),
 )

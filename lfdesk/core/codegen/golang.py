@@ -1,13 +1,16 @@
 """Go: one `package main` file, standard library only (net/http, encoding/json, bufio), laid
-out exactly as gofmt would, so `gofmt -l` and `go vet` are clean and `go run` runs it."""
+out exactly as gofmt would, so `gofmt -l` and `go vet` are clean and `go run` runs it. The
+short form decodes into typed structs and fails with log.Fatal."""
 
 from __future__ import annotations
 
 import functools
 
-from lfdesk.core.codegen import Generator
+from lfdesk.core.codegen import Generator, RenderOptions
 from lfdesk.core.codegen.cfamily import CFamily, Stream, render
+from lfdesk.core.codegen.common import json_text
 from lfdesk.core.codegen.common_c import go_raw_json, go_string
+from lfdesk.core.codegen.short import Keys
 from lfdesk.core.request import RunRequest
 
 _READ_JSON = """\
@@ -24,7 +27,7 @@ _READ_JSON = """\
 """
 
 
-def _imports(request: RunRequest) -> str:
+def _imports(request: RunRequest, options: RenderOptions) -> str:
     names = {"encoding/json", "fmt", "io", "net/http", "os", "strings"}
     if request.stream:
         names.add("bufio")
@@ -356,7 +359,138 @@ func (p *streamPrinter) line(text string) (int, bool) {
 )
 
 
+# --- the short form ------------------------------------------------------------------------
+
+
+def _short_imports(request: RunRequest, options: RenderOptions) -> str:
+    names = {"encoding/json", "fmt", "io", "log", "net/http", "strings"}
+    if options.inline_token is None:
+        names.add("os")  # os.Getenv
+    if request.stream:
+        names.add("bufio")
+    return "\n".join(f'\t"{name}"' for name in sorted(names))
+
+
+def _go_path(keys: Keys) -> str:
+    """`.Outputs[0].Outputs[0]...`: the answer's place as fields of the structs below (Go
+    matches JSON keys to field names whatever their case)."""
+    return "".join(f"[{key}]" if isinstance(key, int) else f".{key.capitalize()}" for key in keys)
+
+
+_DECODE = """\
+	if err := json.NewDecoder(resp.Body).Decode(&result); err != nil {
+		log.Fatal(err)
+	}
+"""
+
+GO_SHORT = CFamily(
+    string=go_string,
+    body=functools.partial(go_raw_json, dump=json_text),
+    needs=("Go 1.18+: go run <this file>.go",),
+    plus="+",
+    imports=_short_imports,
+    program="""\
+@HEADER@
+package main
+
+import (
+@IMPORTS@
+)
+
+const url = @URL@
+const body = @BODY@
+
+func main() {
+	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(@AUTH_NAME@, @AUTH_VALUE@)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		detail, _ := io.ReadAll(resp.Body)
+		log.Fatalf("HTTP %d: %s", resp.StatusCode, detail)
+	}
+@HANDLE@
+}
+@HELPERS@""",
+    key_env="os.Getenv(@ENV@)",
+    key_inline="@TOKEN@",
+    handle_v1="\tvar result struct{ Outputs []struct{ Outputs []output } }\n"
+    + _DECODE
+    + "\tfmt.Println(result@PATH@)",
+    # The typed part of a v1 reply the short forms read.
+    answer_text="""
+type output struct{ Results struct{ Message, Text text } } // a Text Output's is under results.text
+type text struct{ Text string }
+""",
+    handle_v2="\tvar result map[string]any\n"
+    + _DECODE
+    + """\
+	if result["status"] == "failed" { // a failed run still answers HTTP 200
+		log.Fatalf("The run failed: %v", result["errors"])
+	}
+	fmt.Println(result["output"].(map[string]any)["text"])""",
+    workflow_text="",
+    handle_stream="""\
+	printed := "" // print each token as it comes
+	lines := bufio.NewScanner(resp.Body)
+	lines.Buffer(nil, 1<<26) // an event can be long
+	for lines.Scan() {
+@LINE@
+		switch event.Event {
+		case "error":
+			log.Fatalf("Flow error: %s", lines.Text())
+		case "token":
+			fmt.Print(event.Data.Chunk)
+			printed += event.Data.Chunk
+@OUTPUT_CASE@		case "end":
+@END_TEXT@			fmt.Println()
+			return
+		}
+	}
+	log.Fatal(@NO_ANSWER@)""",
+    printer="",
+    stream_v1=Stream(
+        line="""\
+		var event struct {
+			Event string
+			Data  struct {
+				Chunk  string
+				Result struct{ Outputs []struct{ Outputs []output } }
+			}
+		}
+		json.Unmarshal(lines.Bytes(), &event) // one JSON event a line (a blank one leaves it empty)""",
+        end_text="""\
+			if printed == "" { // a model that does not stream: the answer is in the result
+				fmt.Print(event@END_PATH@)
+			}
+""",
+    ),
+    stream_v2=Stream(
+        line="""\
+		var event struct {
+			Event string
+			Data  struct{ Chunk, Content string }
+		}
+		// SSE: an event is a "data: {json}" line; other lines leave it empty
+		json.Unmarshal([]byte(strings.TrimPrefix(lines.Text(), "data:")), &event)""",
+        end_text="",
+        output_case="""\
+		case "output":
+			if printed == "" { // a model that does not stream
+				fmt.Print(event.Data.Content)
+			}
+""",
+    ),
+    short=True,
+    path=_go_path,
+)
+
 GENERATOR = Generator(
     name="go", label="Go (net/http)",
     lexer="go", extension=".go", streams=True, render_fn=functools.partial(render, GO),
+    short_fn=functools.partial(render, GO_SHORT),
 )

@@ -1,14 +1,19 @@
 """Java 11+: one file, `LangflowRun.java`, run as `java LangflowRun.java`; java.net.http and
 a small JSON reader of its own (no third-party library). The source is pure ASCII: the
-source charset of `java File.java` depends on the locale."""
+source charset of `java File.java` depends on the locale.
+
+The short form reads the reply with Jackson (jackson-databind), the JSON library Java
+projects use: the standard library has none, and a reader of its own would be most of it."""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
-from lfdesk.core.codegen import Generator
+from lfdesk.core.codegen import Generator, RenderOptions
 from lfdesk.core.codegen.cfamily import CFamily, Stream, render
+from lfdesk.core.codegen.common import json_text
 from lfdesk.core.codegen.common_c import concat_lines, java_string, pretty_json
 from lfdesk.core.request import RunRequest
 
@@ -18,10 +23,10 @@ _PIECE = 10_000
 _BIG = 20_000
 
 
-def _body(body: Any) -> str:
-    text = pretty_json(body)
+def _body(body: Any, dump: Callable[[Any], str] = pretty_json) -> str:
+    text = dump(body)
     if len(text) <= _BIG:
-        return concat_lines(body, java_string, "\n            + ")
+        return concat_lines(body, java_string, "\n            + ", dump)
     lines = text.split("\n")
     pieces: list[str] = []
     for n, line in enumerate(lines):
@@ -31,7 +36,7 @@ def _body(body: Any) -> str:
     return 'String.join("",\n            ' + ",\n            ".join(pieces) + ")"
 
 
-def _imports(request: RunRequest) -> str:
+def _imports(request: RunRequest, options: RenderOptions) -> str:
     return "import java.util.HashMap;\n" if request.stream else ""  # for StreamPrinter
 
 
@@ -560,8 +565,118 @@ public class LangflowRun {
     ),
 )
 
+# --- the short form ------------------------------------------------------------------------
+
+_SHORT_IMPORTS = (
+    "com.fasterxml.jackson.databind.JsonNode",
+    "com.fasterxml.jackson.databind.ObjectMapper",
+    "java.io.InputStream",
+    "java.io.PrintStream",
+    "java.net.URI",
+    "java.net.http.HttpClient",
+    "java.net.http.HttpRequest",
+    "java.net.http.HttpResponse",
+    "java.nio.charset.StandardCharsets",
+)
+_STREAM_IMPORTS = ("java.io.BufferedReader", "java.io.InputStreamReader")
+
+
+def _short_imports(request: RunRequest, options: RenderOptions) -> str:
+    names = sorted(_SHORT_IMPORTS + (_STREAM_IMPORTS if request.stream else ()))
+    return "".join(f"import {name};\n" for name in names)
+
+
+JAVA_SHORT = CFamily(
+    string=java_string,
+    body=functools.partial(_body, dump=json_text),
+    needs=(
+        "Needs Java 11+ and Jackson (Maven: com.fasterxml.jackson.core:jackson-databind).",
+        "Run: java -cp <the Jackson jars> LangflowRun.java",
+    ),
+    imports=_short_imports,
+    program=r"""@HEADER@
+
+@IMPORTS@
+public class LangflowRun {
+    static final String URL = @URL@;
+    static final String BODY = @BODY@;
+
+    public static void main(String[] args) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(URL))
+                .header("Content-Type", "application/json")
+                .header(@AUTH_NAME@, @AUTH_VALUE@)
+                .POST(HttpRequest.BodyPublishers.ofString(BODY))
+                .build();
+        HttpResponse<InputStream> response =
+                HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofInputStream());
+        if (response.statusCode() != 200) {
+            String detail = new String(response.body().readAllBytes(), StandardCharsets.UTF_8);
+            System.err.println("HTTP " + response.statusCode() + ": " + detail);
+            System.exit(1);
+        }
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8); // UTF-8 always
+@HANDLE@
+    }
+}
+""",
+    key_env='System.getenv().getOrDefault(@ENV@, "")',
+    key_inline="@TOKEN@",
+    handle_v1=r"""        JsonNode result = new ObjectMapper().readTree(response.body());
+        out.println(result.at(@PATH@).asText());""",
+    handle_v2=r"""        JsonNode result = new ObjectMapper().readTree(response.body());
+        if (result.path("status").asText().equals("failed")) { // a failed run still answers 200
+            System.err.println("The run failed: " + result.path("errors"));
+            System.exit(1);
+        }
+        out.println(result.at(@PATH@).asText());""",
+    handle_stream=r"""@FIELDS@        ObjectMapper mapper = new ObjectMapper();
+        String printed = "";
+        BufferedReader lines =
+                new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8));
+        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+            JsonNode event = mapper.readTree(@LINE@);
+            JsonNode data = event.path("data");
+            String kind = event.path("event").asText();
+            if (kind.equals("error")) {
+                System.err.println("Flow error: " + data.path("error").asText(line));
+                System.exit(1);
+            } else if (kind.equals("token")) {
+                out.print(data.path("chunk").asText());
+                out.flush();
+                printed += data.path("chunk").asText();
+@OUTPUT_CASE@            } else if (kind.equals("end")) {
+@END_TEXT@                out.println();
+                return;
+            }
+        }
+        System.err.println(@NO_ANSWER@);
+        System.exit(1);""",
+    answer_text="",
+    workflow_text="",
+    printer="",
+    stream_v1=Stream(
+        line='line.isBlank() ? "{}" : line',
+        end_text=r"""                if (printed.isEmpty()) { // a model that does not stream: the answer is in the result
+                    out.print(event.at(@END_PATH@).asText());
+                }
+""",
+        fields="        // Langflow's /run stream is one JSON event a line: print each token as it comes.\n",
+    ),
+    stream_v2=Stream(
+        line='line.startsWith("data:") ? line.substring(5) : "{}"',
+        end_text="",
+        fields="        // The v2 stream is SSE, `data: {json}` lines: print each token as it comes.\n",
+        output_case=r"""            } else if (kind.equals("output") && printed.isEmpty()) { // a model that does not stream
+                out.print(data.path("content").asText());
+""",
+    ),
+    short=True,
+    path=lambda keys: java_string("".join(f"/{key}" for key in keys)),  # a JSON Pointer
+)
+
 GENERATOR = Generator(
     name="java", label="Java (java.net.http)",
     lexer="java", extension=".java", streams=True, filename="LangflowRun.java",
     render_fn=functools.partial(render, JAVA),
+    short_fn=functools.partial(render, JAVA_SHORT),
 )

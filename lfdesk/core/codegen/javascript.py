@@ -2,6 +2,8 @@
 
 The same template, with its `«: type»` marks kept, is the plain-fetch TypeScript that the
 typescript-client generator falls back to where @datastax/langflow-client cannot go (v2).
+Both forms: the full program, and the short one (fetch, the answer, an Error on failure;
+streams read line by line with node:readline).
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ import functools
 
 from lfdesk.core.codegen import Generator
 from lfdesk.core.codegen.cfamily import CFamily, Stream, render
+from lfdesk.core.codegen.common import json_text
 from lfdesk.core.codegen.common_c import (
     js_changes,
+    js_compact,
     js_key,
     js_raw_json,
     js_string,
@@ -19,6 +23,7 @@ from lfdesk.core.codegen.common_c import (
     keep_types,
     strip_types,
 )
+from lfdesk.core.codegen.short import dotted
 
 _PROGRAM = """\
 @HEADER@
@@ -286,6 +291,100 @@ _BLOCK_FIELD = "  block«: string[]» = []; // lines of the event being read\n"
 _OUTPUTS_FIELD = "  outputs«: string[]» = []; // `output` events, for a run that sent no text\n"
 
 
+# --- the short form ------------------------------------------------------------------------
+
+_SHORT_PROGRAM = """\
+@HEADER@
+@IMPORTS@const url = @URL@;
+const body = @BODY@;
+const headers = { "Content-Type": "application/json", @AUTH_NAME@: @AUTH_VALUE@ };
+async function main() {
+  const response = await fetch(url, { method: "POST", headers, @SEND@ });
+  if (!response.ok) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
+@HANDLE@
+}
+main().catch((err) => {
+  console.error(err.message);
+  process.exitCode = 1;
+});
+"""
+
+_SHORT_V1 = """\
+  const result«: any» = await response.json();
+  console.log(result@PATH@);"""
+
+_SHORT_V2 = """\
+  const result«: any» = await response.json();
+  if (result.status === "failed") throw new Error(`The run failed: ${JSON.stringify(result.errors)}`);
+  console.log(result@PATH@);"""
+
+# What a short stream does with each event (the typescript-client snippet too): the tokens as
+# they come, an error thrown, and at the end (@END_TEXT@) a line end; no end event is an error.
+SHORT_EVENTS = """\
+    if (event === "error") throw new Error(`Flow error: ${data.error ?? data.text}`);
+    if (event === "token") process.stdout.write(data.chunk);
+    if (event === "token") printed += data.chunk;
+@OUTPUT_CASE@@END_TEXT@  }
+  throw new Error(@NO_ANSWER@);"""
+
+# A v1 stream of a model that does not stream has no tokens: the answer is in the result.
+SHORT_END_V1 = """\
+    if (event !== "end") continue;
+    if (!printed) process.stdout.write(data.result@PATH@); // a model that does not stream
+    return console.log();
+"""
+_SHORT_END_V2 = '    if (event === "end") return console.log();\n'
+
+_SHORT_STREAM = """\
+  let printed = "";
+  for await (const line of readline.createInterface({ input: Readable.fromWeb(response.body«!») })) {
+    const { event, data } = @LINE@;
+""" + SHORT_EVENTS
+
+_IMPORTS = (
+    'const readline = require("node:readline");\nconst { Readable } = require("node:stream");\n\n',
+    'import * as readline from "node:readline";\nimport { Readable } from "node:stream";\n\n',
+)
+
+
+def _short_table(types: bool, needs: str) -> CFamily:
+    """The short JavaScript table, or (with `types`) the TypeScript one."""
+    typed = keep_types if types else strip_types
+    imports = _IMPORTS[types]
+    return CFamily(
+        string=js_string,
+        body=js_compact,
+        needs=(needs,),
+        program=typed(_SHORT_PROGRAM),
+        key_env=typed("@ENV@«!»"),
+        key_inline="@TOKEN@",
+        handle_v1=typed(_SHORT_V1),
+        handle_v2=typed(_SHORT_V2),
+        handle_stream=typed(_SHORT_STREAM),
+        answer_text="",
+        workflow_text="",
+        printer="",
+        stream_v1=Stream(
+            line="line.trim() ? JSON.parse(line) : {}",
+            end_text=SHORT_END_V1,
+        ),
+        stream_v2=Stream(
+            line='line.startsWith("data:") ? JSON.parse(line.slice(5)) : {}',
+            end_text=_SHORT_END_V2,
+            output_case='    if (event === "output" && !printed) process.stdout.write(data.content); // no tokens\n',
+        ),
+        env=_env,
+        auth_name=js_key,
+        imports=lambda request, options: imports if request.stream else "",
+        changes=_changes,
+        body_text=functools.partial(js_raw_json, dump=json_text),
+        send="body: JSON.stringify(body)",
+        send_text="body",
+        short=True,
+        path=dotted,
+    )
+
+
 def _env(name: str) -> str:
     return f"process.env.{name}" if js_key(name) == name else f"process.env[{js_string(name)}]"
 
@@ -343,8 +442,12 @@ JAVASCRIPT = _table(False, "Needs Node.js 18 or later. Run: node <this file>.js"
 # cannot send the request (its programs share the answer and error helpers, too).
 TYPESCRIPT = _table(True, "Needs Node.js 18 or later. Run: npx tsx <this file>.ts")
 
+JAVASCRIPT_SHORT = _short_table(False, "Node.js 18+: node <this file>.js")
+TYPESCRIPT_SHORT = _short_table(True, "Node.js 18+: npx tsx <this file>.ts")
+
 GENERATOR = Generator(
     name="javascript", label="JavaScript (Node fetch)",
     lexer="javascript", extension=".js", streams=True,
     render_fn=functools.partial(render, JAVASCRIPT),
+    short_fn=functools.partial(render, JAVASCRIPT_SHORT),
 )
