@@ -10,6 +10,7 @@ say() { printf '\n== %s\n' "$*"; }
 
 # --- Debian packages: toolchains for snippet checks, Qt's runtime libraries, X and keyring ---
 DEB_PKGS=(curl jq httpie xclip imagemagick golang-go mono-mcs mono-runtime libmono-system-net-http4.0-cil
+  libmono-system-runtime-serialization4.0-cil libjackson2-databind-java
   default-jdk-headless nodejs npm xvfb xdotool gnome-keyring dbus dbus-x11
   libegl1 libgl1 libglib2.0-0 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0

@@ -30,9 +30,9 @@ HINTS: dict[str, str] = {
     "npm": "install npm (Debian: apt-get install npm)",
     "go": "install Go (Debian: apt-get install golang-go)",
     "gofmt": "install Go (Debian: apt-get install golang-go)",
-    "javac": "install a JDK 11+ (Debian: apt-get install default-jdk-headless)",
+    "javac": "install a JDK 11+ and Jackson (Debian: apt-get install default-jdk-headless libjackson2-databind-java)",
     "java": "install a JDK 11+ (Debian: apt-get install default-jdk-headless)",
-    "mcs": "install Mono (Debian: apt-get install mono-mcs mono-runtime libmono-system-net-http4.0-cil)",
+    "mcs": "install Mono (Debian: apt-get install mono-mcs mono-runtime libmono-system-net-http4.0-cil libmono-system-runtime-serialization4.0-cil)",
     "mono": "install Mono (Debian: apt-get install mono-runtime libmono-system-net-http4.0-cil)",
 }
 
