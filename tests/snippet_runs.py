@@ -290,12 +290,22 @@ SCENARIOS: dict[str, Scenario] = {
         "v1", True, 200, json.dumps(LEGACY_REPLY).encode(), "Legacy hello ✓\n",
         short_stdout="", short_stderr="No answer: the stream ended early", plain=True,
     ),
+    # ... and when nothing is left to stream, the answer is in that reply.
+    "legacy_whole_reply": Scenario(
+        "v1", True, 200, json.dumps(run_reply("Whole legacy answer ✓")).encode(), "Whole legacy answer ✓\n",
+        short_stdout="", short_stderr="No answer: the stream ended early", plain=True,
+    ),
+    # A stream cut before its end event (a proxy's timeout, a server restart).
+    "cut_stream": Scenario(
+        "v1", True, 200, ndjson({"event": "add_message", "data": message("u", "question", sender="User")}),
+        "", "No answer: the stream ended", short_stderr="No answer: the stream ended early",
+    ),
 }
 
 # Short forms read output.text alone: with several outputs (no single answer) they are not run.
 SHORT_SKIPS = {"v2_multiple"}
-# The full forms do not follow a stream_url yet.
-FULL_SKIPS = {"legacy_stream_url"}
+# scenario -> the targets whose full form it is not run for.
+FULL_SKIPS: dict[str, set[str]] = {}
 
 
 class ScriptedServer:

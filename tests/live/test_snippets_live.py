@@ -53,14 +53,23 @@ def _program(gen: codegen.Generator) -> tuple[str, list[str], list[str]]:
         return "run.ts", ["npx", "--no", "tsx", "run.ts"], ["node", "npx"]
     if gen.extension == ".go":
         return gen.filename or "main.go", ["go", "run", gen.filename or "main.go"], ["go"]
-    if gen.extension == ".java":
+    if gen.extension == ".java":  # the short form reads JSON with Jackson
         name = gen.filename or "LangflowRun.java"
-        return name, ["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", name], ["java"]
-    if gen.extension == ".cs":
+        java = ["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", _jackson_classpath(), name]
+        return name, java, ["java"]
+    if gen.extension == ".cs":  # the short form reads JSON with System.Runtime.Serialization
         name = gen.filename or "LangflowRun.cs"
         exe = name.removesuffix(".cs") + ".exe"
-        return name, ["sh", "-c", f"mcs -r:System.Net.Http.dll {name} && mono {exe}"], ["mcs", "mono"]
+        mcs = f"mcs -r:System.Net.Http.dll -r:System.Runtime.Serialization.dll {name} && mono {exe}"
+        return name, ["sh", "-c", mcs], ["mcs", "mono"]
     raise AssertionError(f"no way to run {gen.name} ({gen.extension}) here")
+
+
+def _jackson_classpath() -> str:
+    jars = [Path("/usr/share/java") / f"{name}.jar" for name in ("jackson-databind", "jackson-core", "jackson-annotations")]
+    if not all(jar.exists() for jar in jars):
+        toolchains.missing("Jackson", "install it (Debian: apt-get install libjackson2-databind-java)")
+    return os.pathsep.join(map(str, jars))
 
 
 def test_every_target_with_a_toolchain_is_covered() -> None:

@@ -193,6 +193,58 @@ def stream_events(text_lines):
 
 '''
 
+PY_LEGACY = '''\
+def legacy_stream_url(reply, run_url):
+    """Langflow before 1.1.2 answers a stream request with its whole reply, not events: the
+    answer then streams from the stream_url it names. That URL, or None when none is left."""
+    for run_output in reply.get("outputs") or []:
+        for result in (run_output or {}).get("outputs") or []:
+            artifacts = (result or {}).get("artifacts")
+            path = artifacts.get("stream_url") if isinstance(artifacts, dict) else None
+            if isinstance(path, str) and path.startswith("/api/"):
+                return run_url.split("/v1/run/")[0] + path[len("/api"):]
+    return None
+
+
+def legacy_events(text_lines):
+    """The stream_url's server-sent events as run events: the chunk of each "message" is a
+    token, "error" fails the run, "close" ends it."""
+    name = "message"
+    for line in text_lines:
+        if line.startswith("event:"):
+            name = line[6:].strip()
+        elif line.startswith("data:"):
+            data = json.loads(line[5:])
+            if name == "close":
+                yield {"event": "end", "data": {}}
+                return
+            if name == "error":
+                yield {"event": "error", "data": data}
+            elif isinstance(data, dict) and isinstance(data.get("chunk"), str):
+                yield {"event": "token", "data": {"chunk": data["chunk"], "id": "stream_url"}}
+        elif not line:
+            name = "message"
+
+
+@FOLLOW@'''
+
+# How a program follows a stream_url with its HTTP library: @OPEN@ opens the GET of `url`
+# (with `headers`) as `response`, and checks it.
+PY_FOLLOW = '''\
+def follow_stream_url(printer, headers, run_url):
+    """Prints the answer of a whole reply (Langflow before 1.1.2) from its stream_url, or
+    from the reply itself when nothing is left to stream."""
+    url = legacy_stream_url(printer.reply, run_url)
+    if url is None:
+        printer.handle({"event": "end", "data": {"result": printer.reply}})
+        return
+@OPEN@        for event in legacy_events(lines(@CHUNKS@)):
+            printer.handle(event)
+
+
+'''
+
+
 PY_SSE = '''\
 def stream_events(text_lines):
     """The /api/v2/workflows stream: server-sent events whose "data:" holds one JSON object."""
@@ -222,6 +274,8 @@ class AnswerPrinter:
         self.printed = {}  # message id -> the part of its text printed so far
         self.last_id = None
         self.outputs = []  # v2 "output" events, in case nothing was streamed
+        self.reply = None  # a whole reply instead of events (Langflow before 1.1.2)
+        self.ended = False
 
     def show(self, message_id, text):
         if not isinstance(text, str) or not text:
@@ -251,6 +305,7 @@ class AnswerPrinter:
             if isinstance(data.get("content"), str):
                 self.outputs.append(data["content"])
         elif kind == "end":
+            self.ended = True
             if not self.printed:
                 result = data.get("result")
                 if isinstance(result, dict):
@@ -261,10 +316,17 @@ class AnswerPrinter:
             if self.printed:
                 print()
             sys.exit("Error: " + error_text(data))
+        elif kind is None and isinstance(event.get("outputs"), list):
+            self.reply = event
 
     def finish(self):
-        sys.stdout.write("\\n")
-        sys.stdout.flush()
+        if self.printed:
+            sys.stdout.write("\\n")
+            sys.stdout.flush()
+        if not self.ended:
+            sys.exit("No answer: the stream ended before the run did")
+        if not self.printed:
+            print()
 
 
 '''
@@ -285,6 +347,12 @@ def py_helpers(request: RunRequest, *, stream: bool) -> str:
     if stream:
         parts += [PY_LINES, PY_NDJSON if v1 else PY_SSE, py_printer(request.api)]
     return "".join(parts)
+
+
+def py_legacy(open_get: str, chunks: str) -> str:
+    """legacy_stream_url, legacy_events and follow_stream_url (for a v1 stream), with the GET
+    a program makes: `open_get` ends with "as response:" and checks the status."""
+    return fill(PY_LEGACY, {"FOLLOW": fill(PY_FOLLOW, {"OPEN": open_get, "CHUNKS": chunks})})
 
 
 def py_header(request: RunRequest, options: RenderOptions, needs: str | None) -> str:
@@ -332,16 +400,27 @@ class PyHttpLib:
     byte_chunks: str  # an expression yielding the body's chunks as they arrive
     stream_not_ok: str  # the check (and body read) before failing
     stream_open: str  # lines that end with "... as response:"
-    short_open: str  # the short form's streamed call, `with <this> as response:`
+    stream_call: str  # a streamed @METHOD@ (@VERB@ in lower case) with @ARGS@
     data_prefix: str  # "data:" as a literal of what the lines of iter_lines() are
 
     def render(self, request: RunRequest, options: RenderOptions) -> str:
         """A Python program that runs the flow with this library and prints the answer."""
+        helpers = py_helpers(request, stream=request.stream)
         if request.stream:
+            v1 = request.api == "v1"
             main = fill(
                 _PY_HTTP_STREAM,
-                {"OPEN": self.stream_open, "NOT_OK": self.stream_not_ok, "CHUNKS": self.byte_chunks},
+                {
+                    "OPEN": self.stream_open,
+                    "NOT_OK": self.stream_not_ok,
+                    "CHUNKS": self.byte_chunks,
+                    "LEGACY": _PY_HTTP_LEGACY if v1 else "",
+                },
             )
+            if v1:
+                get = self.call("GET", "url, headers=headers")
+                check = self.stream_not_ok + _PY_HTTP_FAIL
+                helpers += py_legacy(f"    with {get} as response:\n{check}", self.byte_chunks)
         else:
             answer = _PY_HTTP_ANSWER_V1 if request.api == "v1" else _PY_HTTP_ANSWER_V2
             main = fill(_PY_HTTP_PLAIN, {"MODULE": self.module, "OK": self.ok_attr, "ANSWER": answer})
@@ -354,7 +433,7 @@ class PyHttpLib:
                 "MODULE": self.module,
                 "URL": py_str(request.url),
                 "PAYLOAD": py_literal(request.body()),
-                "HELPERS": py_helpers(request, stream=request.stream),
+                "HELPERS": helpers,
                 "MAIN": py_api_key(options) + py_headers(request) + main,
             },
         )
@@ -367,6 +446,10 @@ class PyHttpLib:
             render_fn=self.render, short_fn=self.render_short,
         )
 
+    def call(self, method: str, args: str) -> str:
+        """The streamed call of `method` with `args`, as it stands after `with`."""
+        return fill(self.stream_call, {"METHOD": method, "VERB": method.lower(), "ARGS": args})
+
     def render_short(self, request: RunRequest, options: RenderOptions) -> str:
         """The short form: the request as three names, the call, the answer printed;
         raise_for_status() for an HTTP error."""
@@ -376,7 +459,7 @@ class PyHttpLib:
             call = fill(
                 _PY_SHORT_STREAM,
                 {
-                    "OPEN": self.short_open,
+                    "OPEN": self.call("POST", "url, json=payload, headers=headers"),
                     "PARSE": "json.loads(line) if line"
                     if v1
                     else f"json.loads(line[5:]) if line.startswith({self.data_prefix})",
@@ -480,12 +563,21 @@ if __name__ == "__main__":
     main()
 """
 
+_PY_HTTP_FAIL = """\
+            sys.exit(f"HTTP {response.status_code}: {error_detail(response.content)}")
+"""
+
 _PY_HTTP_STREAM = """\
-@OPEN@@NOT_OK@            sys.exit(f"HTTP {response.status_code}: {error_detail(response.content)}")
+@OPEN@@NOT_OK@""" + _PY_HTTP_FAIL + """\
         printer = AnswerPrinter()
         for event in stream_events(lines(@CHUNKS@)):
             printer.handle(event)
-        printer.finish()
+@LEGACY@        printer.finish()
+"""
+
+_PY_HTTP_LEGACY = """\
+        if printer.reply is not None:  # Langflow before 1.1.2: no events
+            follow_stream_url(printer, headers, URL)
 """
 
 _PY_HTTP_PLAIN = """\

@@ -80,14 +80,27 @@ def on_event($e):
         | if ($d.text | startswith($done)) then show($d.id; $d.text[($done | length):]) else . end
       end
     elif $e.event == "output" then .outputs += [$d.content | strings]
-    elif $e.event == "end" and (.any | not) then
-      show("end"; if ($d.result | type) == "object" then $d.result | answer else .outputs | join("\\n") end)
+    elif $e.event == "end" then
+      .ended = true
+      | if .any then . else show("end"; if ($d.result | type) == "object" then $d.result | answer
+                                        else .outputs | join("\\n") end) end
     elif $e.event == "error" then
       .fail = "Error: " + ($e.data | error_text) + "\\n" | .out += (if .any then "\\n" else "" end)
     else . end;
-# At the end of the reply: a final newline, or the HTTP error.
+# At the end of the reply: a final newline, or the HTTP error. A whole reply instead of
+# events (Langflow before 1.1.2): its answer, or the stream_url it names to follow (.follow).
+# No `try` here: jq 1.6 would drop the error raised after one.
 def finish:
-  if .status != null and .status >= 200 and .status < 300 then .out += "\\n"
+  if .status != null and .status >= 200 and .status < 300 then
+    (if .ended or .any or (.body | startswith("{") | not) then null else .body | fromjson end) as $reply
+    | if ($reply | type) == "object" and ($reply | has("outputs")) then
+        [($reply.outputs // [])[] | objects | (.outputs // [])[] | objects
+         | .artifacts | objects | .stream_url | strings | select(startswith("/api/"))] as $urls
+        | if ($urls | length) > 0 then .follow = $urls[0]
+          else show("end"; $reply | answer) | .out += "\\n" end
+      elif .ended then .out += "\\n"
+      else .out += (if .any then "\\n" else "" end)
+        | .fail = "No answer: the stream ended before the run did\\n" end
   else .out += (if .any then "\\n" else "" end)
     | .fail = (if (.status // 0) == 0 then ""
                else "HTTP \\(.status): \\(.body | rtrimstr("\\n") | detail)\\n" end)
@@ -95,9 +108,11 @@ def finish:
 """
 
 JQ_LINE_V1 = """\
-# A line of the v1 stream: one JSON event (NOT server-sent events), or part of an error body.
+# A line of the v1 stream: one JSON event (NOT server-sent events), or part of an error body;
+# with --arg mode stream_url, a line of the events a stream_url gives.
 def on_body_line($line):
-  if $line == "" then .
+  if $mode == "stream_url" then on_stream_url_line($line)
+  elif $line == "" then .
   else ($line | try fromjson catch null) as $e
     | if ($e | type) == "object" and ($e | has("event")) then on_event($e)
       else .body += $line + "\\n" end
@@ -112,6 +127,20 @@ def on_body_line($line):
     | if ($e | type) == "object" then on_event($e) else . end
   elif $line == "" or ($line | startswith("id:")) or ($line | startswith("event:"))
     or ($line | startswith(":")) or ($line | startswith("retry:")) then .
+  else .body += $line + "\\n" end;
+"""
+
+JQ_LINE_LEGACY = """\
+# A line of the server-sent events of a stream_url: "message" events with a chunk of the
+# answer, "error", then "close".
+def on_stream_url_line($line):
+  if $line | startswith("event:") then .sse = ($line[6:] | ltrimstr(" "))
+  elif $line | startswith("data:") then
+    ($line[5:] | fromjson) as $d
+    | if .sse == "close" then on_event({event: "end", data: {}})
+      elif .sse == "error" then on_event({event: "error", data: $d})
+      else on_event({event: "token", data: {id: "stream_url", chunk: ($d | objects | .chunk)}}) end
+  elif $line == "" then .sse = null
   else .body += $line + "\\n" end;
 """
 
@@ -137,7 +166,7 @@ foreach (inputs, null) as $line (
   {printed: {}, last: null, any: false, outputs: [], body: "", status: null, head: true};
   .out = null
   | if $line == null then finish else on_line($line | rtrimstr("\\r")) end;
-  (.out | strings), (.fail | strings | halt_error(1))
+  (.out | strings), (.fail | strings | halt_error(1)), (.follow | strings | halt_error(3))
 )"""
 
 JQ_SPLIT_CURL = """\
@@ -179,7 +208,7 @@ def _jq_program(api: str, tool: str, stream: bool) -> str:
     if stream:
         parts = (
             JQ_STREAM_STATE,
-            JQ_LINE_V1 if api == "v1" else JQ_LINE_V2,
+            *((JQ_LINE_LEGACY, JQ_LINE_V1) if api == "v1" else (JQ_LINE_V2,)),
             JQ_ON_LINE_CURL if curl else JQ_ON_LINE_HTTPIE,
             JQ_STREAM_MAIN,
         )
@@ -198,7 +227,9 @@ def jq_call(api: str, tool: str, stream: bool) -> str:
     on stdin into the answer."""
     program = _jq_program(api, tool, stream)
     assert "'" not in program
-    flags = "-nRj --unbuffered" if stream else "-Rsj"
+    flags = "-Rsj"
+    if stream:  # a v1 stream: print_answer stream_url reads the events of a stream_url
+        flags = '-nRj --unbuffered --arg mode "${1-}"' if api == "v1" else "-nRj --unbuffered"
     return _indent(f"jq {flags} '\n{_indent(program)}\n'")
 
 
@@ -210,12 +241,12 @@ _SCRIPT = """\
 set -euo pipefail
 
 @KEY_CHECK@main() {
-  # The body is a quoted heredoc, so the shell changes none of its characters.
+@BEFORE@  # The body is a quoted heredoc, so the shell changes none of its characters.
   @COMMAND@ \\
-@ARGUMENTS@ <<'JSON' | print_answer
+@ARGUMENTS@ <<'JSON' | print_answer@CAPTURE@
 @BODY@
 JSON
-}
+@AFTER@}
 
 @ABOUT@print_answer() {
   if ! command -v jq >/dev/null 2>&1; then
@@ -227,7 +258,35 @@ JSON
 }
 
 @RAW@
-main
+@FOLLOW@main
+"""
+
+# A v1 stream: a Langflow before 1.1.2 answers with its whole reply, and print_answer leaves
+# (exit status 3, on stderr) the stream_url it names, where the answer streams from.
+_BEFORE_FOLLOW = """\
+  local status=0 errors
+  errors=$(mktemp)
+"""
+
+_AFTER_FOLLOW = """\
+  if [ "$status" -eq 3 ]; then  # a Langflow before 1.1.2: follow the stream_url
+    status=0
+    follow_stream_url "$(cat "$errors")" || status=$?
+  else
+    cat "$errors" >&2
+  fi
+  rm -f "$errors"
+  return "$status"
+"""
+
+_FOLLOW = """\
+# The answer streams from the stream_url as server-sent events: a chunk of it in each
+# "message" event, then "close".
+follow_stream_url() {
+  @GET@ \\
+    | print_answer stream_url
+}
+
 """
 
 
@@ -250,6 +309,8 @@ class ShellTool:
     about: str  # the comment over print_answer; @KIND@ is "reply" or "events"
     stream_flag: str  # the option that hands the body over as it arrives
     arguments: Callable[[RunRequest, RenderOptions], list[str]]  # URL, headers, ...
+    # the GET of a stream_url (Langflow before 1.1.2), from the URL as a shell word
+    follow: Callable[[RunRequest, RenderOptions, str], str]
     raw_stream: str | None = None  # print_raw for a stream, when it differs
 
     def render(self, request: RunRequest, options: RenderOptions) -> str:
@@ -266,6 +327,9 @@ class ShellTool:
             env = key_env(options)
             key_check = f': "${{{env}:?Set {env} to your Langflow API key}}"\n\n'
         arguments = self.arguments(request, options)
+        follow = request.api == "v1" and stream
+        if follow:
+            get = self.follow(request, options, shell_quote(request.connection.api_root) + '"${1#/api}"')
         return fill(
             _SCRIPT,
             {
@@ -277,6 +341,10 @@ class ShellTool:
                 "ABOUT": fill(self.about, {"KIND": "events" if stream else "reply"}),
                 "JQ": jq_call(request.api, self.name, stream),
                 "RAW": self.raw_stream if stream and self.raw_stream else self.raw,
+                "BEFORE": _BEFORE_FOLLOW if follow else "",
+                "CAPTURE": ' 2>"$errors" || status=$?' if follow else "",
+                "AFTER": _AFTER_FOLLOW if follow else "",
+                "FOLLOW": fill(_FOLLOW, {"GET": get}) if follow else "",
             },
         )
 

@@ -17,12 +17,19 @@ from lfdesk.core.codegen.common_sh import ShellTool, sh_auth_value, sh_short, sh
 from lfdesk.core.request import RunRequest
 
 
+def _auth(request: RunRequest, options: RenderOptions) -> str:
+    return sh_auth_value(request, options, f"{request.connection.auth_header}: ")
+
+
+def _follow(request: RunRequest, options: RenderOptions, url: str) -> str:
+    return f"curl -sS -N {url} -H {_auth(request, options)} --write-out '\\nHTTP_STATUS %{{http_code}}\\n'"
+
+
 def _arguments(request: RunRequest, options: RenderOptions) -> list[str]:
-    auth = sh_auth_value(request, options, f"{request.connection.auth_header}: ")
     return [
         shell_quote(request.url),
         *(f"-H {shell_quote(f'{name}: {value}')}" for name, value in request.headers().items()),
-        f"-H {auth}",
+        f"-H {_auth(request, options)}",
         "--write-out '\\nHTTP_STATUS %{http_code}\\n'",
         "--data-binary @-",
     ]
@@ -69,6 +76,7 @@ print_raw() {
   done
 }
 """,
+    follow=_follow,
 )
 
 _SHORT = """\
@@ -79,7 +87,7 @@ curl -sS@STREAM@ --fail-with-body @URL@ \\
 
 
 def render_short(request: RunRequest, options: RenderOptions) -> str:
-    auth = sh_auth_value(request, options, f"{request.connection.auth_header}: ")
+    auth = _auth(request, options)
     return sh_short(_SHORT, request, options, needs="curl 7.76+ and jq", stream="N", auth=auth)
 
 

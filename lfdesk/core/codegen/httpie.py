@@ -30,6 +30,10 @@ def _auth(request: RunRequest, options: RenderOptions) -> str:
     return sh_auth_value(request, options, f"{header}:")
 
 
+def _follow(request: RunRequest, options: RenderOptions, url: str) -> str:
+    return f"http --print=hb --pretty=none --stream GET {url} {_auth(request, options)}"
+
+
 def _arguments(request: RunRequest, options: RenderOptions) -> list[str]:
     items = [shell_quote(_item(f"{name}:{value}")) for name, value in request.headers().items()]
     return [shell_quote(request.url), *items, _auth(request, options)]
@@ -72,6 +76,7 @@ print_raw() {
 """,
     stream_flag=" --stream",
     arguments=_arguments,
+    follow=_follow,
 )
 
 GENERATOR = Generator(

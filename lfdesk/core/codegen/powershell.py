@@ -180,6 +180,8 @@ _STREAM_STATE = """\
 $script:Printed = @{}  # message id -> the part of its text printed so far
 $script:LastId = $null
 $script:Outputs = [System.Collections.Generic.List[string]]::new()  # v2 "output" events
+$script:Reply = $null  # a whole reply instead of events (Langflow before 1.1.2)
+$script:Ended = $false
 
 function Show-Text([string]$Id, $Text) {
     if ($Text -isnot [string] -or $Text.Length -eq 0) { return }
@@ -207,6 +209,7 @@ function Show-Event($Item) {
         }
         'output' { if ($Data.content -is [string]) { $script:Outputs.Add($Data.content) } }
         'end' {
+            $script:Ended = $true
             if ($script:Printed.Count -eq 0) {
                 if ($null -ne $Data.result) { Show-Text 'end' (Get-Answer $Data.result) }
                 else { Show-Text 'end' ($script:Outputs -join "`n") }
@@ -216,6 +219,9 @@ function Show-Event($Item) {
             if ($script:Printed.Count -gt 0) { [Console]::Out.WriteLine() }
             [Console]::Error.WriteLine('Error: ' + (Get-ErrorText $Data))
             exit 1
+        }
+        default {
+            if ($null -eq $Item.event -and $null -ne $Item.outputs) { $script:Reply = $Item }
         }
     }
 }
@@ -253,6 +259,55 @@ _STREAM_READ_V1 = """\
 while ($null -ne ($Line = $Reader.ReadLine())) {
     if ($Line.Trim()) { Show-Event (ConvertFrom-Json $Line) }
 }
+"""
+
+_STREAM_LEGACY = """\
+# Langflow before 1.1.2 answers with its whole reply, not events: the answer streams from the
+# stream_url it names (server-sent events: a chunk of it in each "message", then "close").
+if ($null -ne $script:Reply) {
+    $Path = @($script:Reply.outputs | ForEach-Object { $_.outputs } | ForEach-Object { $_.artifacts.stream_url } |
+        Where-Object { $_ -is [string] -and $_.StartsWith('/api/', [System.StringComparison]::Ordinal) })[0]
+    if ($null -eq $Path) {  # nothing left to stream: the answer is in the reply
+        Show-Event ([pscustomobject]@{ event = 'end'; data = [pscustomobject]@{ result = $script:Reply } })
+    } else {
+        $Request = [System.Net.Http.HttpRequestMessage]::new([System.Net.Http.HttpMethod]::Get, @API_ROOT@ + $Path.Substring(4))
+        foreach ($Name in $Headers.Keys) {
+            [void]$Request.Headers.TryAddWithoutValidation($Name, $Headers[$Name])
+        }
+        $Response = $Client.SendAsync(
+            $Request, [System.Net.Http.HttpCompletionOption]::ResponseHeadersRead
+        ).GetAwaiter().GetResult()
+        $Reader = [System.IO.StreamReader]::new($Response.Content.ReadAsStreamAsync().GetAwaiter().GetResult(), [System.Text.Encoding]::UTF8)
+        if (-not $Response.IsSuccessStatusCode) {
+            [Console]::Error.WriteLine("HTTP $([int]$Response.StatusCode): $(Get-ErrorDetail $Reader.ReadToEnd())")
+            exit 1
+        }
+        $SseEvent = 'message'
+        while ($null -ne ($Line = $Reader.ReadLine())) {
+            if ($Line.StartsWith('event:', [System.StringComparison]::Ordinal)) {
+                $SseEvent = $Line.Substring(6).Trim()
+            } elseif ($Line.StartsWith('data:', [System.StringComparison]::Ordinal)) {
+                $Data = ConvertFrom-Json $Line.Substring(5)
+                if ($SseEvent -ceq 'close') {
+                    Show-Event ([pscustomobject]@{ event = 'end'; data = [pscustomobject]@{} })
+                    break
+                }
+                if ($SseEvent -ceq 'error') { Show-Event ([pscustomobject]@{ event = 'error'; data = $Data }) }
+                else { Show-Text 'stream_url' $Data.chunk }
+            } elseif ($Line -eq '') {
+                $SseEvent = 'message'
+            }
+        }
+    }
+}
+"""
+
+_STREAM_FINISH = """\
+if (-not $script:Ended) {
+    if ($script:Printed.Count -gt 0) { [Console]::Out.WriteLine() }
+    [Console]::Error.WriteLine('No answer: the stream ended before the run did')
+    exit 1
+}
 [Console]::Out.WriteLine()
 """
 
@@ -269,7 +324,6 @@ while ($null -ne ($Line = $Reader.ReadLine())) {
         $DataLines.Clear()
     }
 }
-[Console]::Out.WriteLine()
 """
 
 
@@ -290,6 +344,9 @@ def render(request: RunRequest, options: RenderOptions) -> str:
     helpers = [_ERRORS, _ANSWER_V1 if v1 else _ANSWER_V2]
     if request.stream:
         helpers += [_STREAM_STATE, _STREAM_SEND, _STREAM_READ_V1 if v1 else _STREAM_READ_V2]
+        if v1:
+            helpers.append(fill(_STREAM_LEGACY, {"API_ROOT": ps_quote(request.connection.api_root)}))
+        helpers.append(_STREAM_FINISH)
     else:
         helpers += [_PLAIN, "" if v1 else _PLAIN_V2_FAILED, "Write-Output (Get-Answer $Reply)\n"]
     note = "For PowerShell 7 and Windows PowerShell 5.1, e.g.: powershell -File run-flow.ps1"

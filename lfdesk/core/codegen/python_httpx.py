@@ -17,7 +17,7 @@ LIB = PyHttpLib(
     byte_chunks="response.iter_bytes()",
     stream_not_ok="        if not response.is_success:\n            response.read()\n",
     stream_open='    with httpx.stream("POST", URL, json=PAYLOAD, headers=headers, timeout=600) as response:\n',
-    short_open='httpx.stream("POST", url, json=payload, headers=headers, timeout=600)',
+    stream_call='httpx.stream("@METHOD@", @ARGS@, timeout=600)',
     data_prefix='"data:"',
 )
 

@@ -20,7 +20,7 @@ LIB = PyHttpLib(
         "        URL, json=PAYLOAD, headers=headers, stream=True, timeout=600\n"
         "    ) as response:\n"
     ),
-    short_open="requests.post(url, json=payload, headers=headers, stream=True, timeout=600)",
+    stream_call="requests.@VERB@(@ARGS@, stream=True, timeout=600)",
     data_prefix='b"data:"',
 )
 

@@ -18,6 +18,7 @@ from lfdesk.core.codegen.common_py import (
     PY_SSE,
     PY_WORKFLOW,
     PY_WORKFLOW_FAILED,
+    py_legacy,
     py_literal,
     py_printer,
     py_str,
@@ -144,9 +145,23 @@ def main():
             printer = AnswerPrinter()
             for event in stream_events(lines(response)):
                 printer.handle(event)
-            printer.finish()
+@LEGACY@            printer.finish()
         else:
 @PLAIN@"""
+
+# Langflow before 1.1.2 answers a stream request with a whole reply: follow its stream_url.
+_LEGACY = """\
+            if printer.reply is not None:
+                follow_stream_url(printer, headers, url)
+"""
+
+_GET = """\
+    try:
+        response = urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=600)
+    except urllib.error.HTTPError as error:
+        sys.exit(f"HTTP {error.code}: {error_detail(error.read())}")
+    with response:
+"""
 
 _MODE_V2 = '    payload["mode"] = "stream" if args.stream else "sync"\n'
 
@@ -198,6 +213,7 @@ def render(request: RunRequest, options: RenderOptions) -> str:
         PY_LINES,
         PY_NDJSON if v1 else PY_SSE,
         py_printer(request.api),
+        py_legacy(_GET, "response") if v1 else "",
         _POST,
         fill(_BUILD, {"MODE": "" if v1 else _MODE_V2}),
         fill(_ARGS, {"DESCRIPTION": _description(request)}),
@@ -207,6 +223,7 @@ def render(request: RunRequest, options: RenderOptions) -> str:
                 "KEY": _KEY_INLINE if token else _KEY_ENV,
                 "URL": _STREAM_PARAM_V1 if v1 else "",
                 "URL_ARG": "url" if v1 else "args.url",
+                "LEGACY": _LEGACY if v1 else "",
                 "PLAIN": _PLAIN_V1 if v1 else _PLAIN_V2,
             },
         ),
