@@ -607,8 +607,9 @@ public class LangflowRun {
                 .header(@AUTH_NAME@, @AUTH_VALUE@)
                 .POST(HttpRequest.BodyPublishers.ofString(BODY))
                 .build();
-        HttpResponse<InputStream> response =
-                HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> response = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1) // HTTP/2 upgrades confuse plain http:// servers
+                .build().send(request, HttpResponse.BodyHandlers.ofInputStream());
         if (response.statusCode() != 200) {
             String detail = new String(response.body().readAllBytes(), StandardCharsets.UTF_8);
             System.err.println("HTTP " + response.statusCode() + ": " + detail);
