@@ -169,6 +169,8 @@ def test_window_lists_and_loads_past_sessions(
     assert views[1][0] == "ai" and views[1][1].startswith("ECHO["), views
     assert "remember this for later" in views[1][1]
     assert views[-1] == ("info", "Loaded 2 messages from the server."), views
+    assert desk.window.preview.request().session_id == ran  # type: ignore[union-attr]
+    desk.window.preview.set_full(True)  # the full program carries the chat session
     qtbot.waitUntil(lambda: not desk.window.preview.is_pending(), timeout=5000)
     assert f'"session_id": "{ran}"' in desk.window.preview.text()
     desk.window.chat.sessions_button.click()
