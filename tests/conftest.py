@@ -34,6 +34,7 @@ from helpers.fixtures import (  # noqa: E402, F401  (registered here for every t
     wait_for,
     window,
 )
+from hostile_server import HostileServer  # noqa: E402
 from keyring.backend import KeyringBackend  # noqa: E402
 from keyring.core import init_backend  # noqa: E402
 from replay_server import ReplayServer  # noqa: E402
@@ -86,6 +87,16 @@ def lfdesk_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mo
 def _lfdesk_home(lfdesk_home: Path) -> Path:
     """The old name of ``lfdesk_home`` (tests/unit/test_presets.py still uses it)."""
     return lfdesk_home
+
+
+@pytest.fixture(scope="module")
+def hostile() -> Iterator[HostileServer]:
+    """A misbehaving server of our own on loopback (tests/hostile_server.py), per module."""
+    server = HostileServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

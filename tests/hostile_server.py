@@ -43,10 +43,11 @@ import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from functools import cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from helpers.data import SAMPLE_ID, load_flow
+from helpers.net import LoopbackServer
 
 GB = 1024 * 1024 * 1024
 MB = 1024 * 1024
@@ -106,17 +107,11 @@ def _credentials(headers: dict[str, str]) -> list[str]:
 
 
 @dataclass
-class HostileServer:
+class HostileServer(LoopbackServer):
     """Start with ``start()``; ``url(case)`` is then ``http://127.0.0.1:PORT/<case>``."""
 
     requests: deque[Seen] = field(default_factory=lambda: deque(maxlen=MAX_RECORDED))
     stopping: threading.Event = field(default_factory=threading.Event)
-    _server: ThreadingHTTPServer | None = None
-
-    @property
-    def base_url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def url(self, case: str, credentials: str = "") -> str:
         """The base URL of ``case`` (``credentials``: ``user:password`` to put in it)."""
@@ -132,21 +127,12 @@ class HostileServer:
         class Handler(_Handler):
             server_owner = owner
 
-        class Server(ThreadingHTTPServer):
-            daemon_threads = True
-
-            def handle_error(self, request: Any, client_address: Any) -> None:
-                pass  # clients hanging up mid-reply is the point here
-
-        self._server = Server(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.serve(Handler, quiet=True)  # clients hanging up mid-reply is the point here
         return self
 
     def stop(self) -> None:
         self.stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        super().stop()
 
 
 class _Handler(BaseHTTPRequestHandler):

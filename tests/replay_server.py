@@ -8,13 +8,13 @@ request so a test can check what a snippet sent. The live suite runs against a r
 from __future__ import annotations
 
 import json
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from helpers.data import CAPTURES
+from helpers.net import LoopbackServer
 
 API_KEY = "sk-replay-test-key"
 NONSTREAM_ANSWER = "ECHO[gpt-4o-mini|t=0.1]: You are terse. Question: what is up"
@@ -32,18 +32,12 @@ class Recorded:
 
 
 @dataclass
-class ReplayServer:
+class ReplayServer(LoopbackServer):
     """Start with `start()`; `base_url` is then `http://127.0.0.1:PORT`."""
 
     chunk_size: int = 97
     pause: float = 0.002
     requests: list[Recorded] = field(default_factory=list)
-    _server: ThreadingHTTPServer | None = None
-
-    @property
-    def base_url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def start(self) -> ReplayServer:
         owner = self
@@ -121,20 +115,5 @@ class ReplayServer:
                 self.wfile.write(b"0\r\n\r\n")
                 self.wfile.flush()
 
-        class Server(ThreadingHTTPServer):
-            def handle_error(self, request: Any, client_address: Any) -> None:
-                import sys
-
-                # A client that hangs up mid-stream (the cancel tests do) is expected.
-                if not isinstance(sys.exc_info()[1], (ConnectionError, BrokenPipeError)):
-                    super().handle_error(request, client_address)
-
-        self._server = Server(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.serve(Handler)
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()

@@ -6,13 +6,13 @@ so a test sees what `lfdesk run` sent and what it did not send."""
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from helpers.data import CAPTURES
+from helpers.net import LoopbackServer
 
 API_KEY = "sk-model-server-test-key"
 RUN_ANSWER = "ECHO[gpt-4o-mini|t=0.1]: You are terse. Question: what is up"
@@ -31,7 +31,7 @@ class Seen:
 
 
 @dataclass
-class ModelServer:
+class ModelServer(LoopbackServer):
     """`models`: the catalog reply (None: no catalog route, an older Langflow); `enabled`:
     the enabled-models reply (None: no route); `variables`: the caller's global variables;
     `update`: (status, body) of the component update; `flows`: flow JSON by id."""
@@ -42,12 +42,6 @@ class ModelServer:
     update: tuple[int, Any] = (404, {"detail": "Not Found"})
     flows: dict[str, dict[str, Any]] = field(default_factory=dict)
     seen: list[Seen] = field(default_factory=list)
-    _server: ThreadingHTTPServer | None = None
-
-    @property
-    def base_url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def runs(self) -> list[Seen]:
         return [s for s in self.seen if s.path.startswith(("/api/v1/run/", "/api/v2/workflows"))]
@@ -118,12 +112,5 @@ class ModelServer:
                     return self._json(200, capture("echo_run_nonstream.json"))
                 return self._json(404, {"detail": "Not Found"})
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.serve(Handler)
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()

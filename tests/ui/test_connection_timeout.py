@@ -4,7 +4,6 @@ stall, which only a deadline or the stall limit end), on a qasync loop."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,15 +20,6 @@ from lfdesk.ui.runs import RunController
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 KEY = "sk-UiTimeout0123456789abcdefghijklmnopqrstuvwxyz"
-
-
-@pytest.fixture(scope="module")
-def hostile() -> Iterator[HostileServer]:
-    server = HostileServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def test_the_dialog_edits_the_timeout(qtbot, qloop, memory_tokens, tmp_path: Path, artifacts_dir: Path) -> None:

@@ -56,15 +56,6 @@ SHORT = "Zq7"  # below redact's floor of 4: masked only where it stands alone
 TOKENS = {"langflow": KEY, "astra": ASTRA, "odd": ODD, "short": SHORT}
 
 
-@pytest.fixture(scope="module")
-def hostile() -> Iterator[HostileServer]:
-    server = HostileServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 def client(url: str, token: str | None = KEY, **kw: Any) -> LangflowClient:
     if token == ASTRA:
         conn = Connection(url, kind="datastax", datastax_id="hostile-lf")

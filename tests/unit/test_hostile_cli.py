@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,15 +31,6 @@ COMMANDS = {
     "stream": ["run", "x", "--stream"],
     "pull": ["pull", FLOW_ID, "-o", "{tmp}/pulled.json"],
 }
-
-
-@pytest.fixture(scope="module")
-def hostile() -> Iterator[HostileServer]:
-    server = HostileServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @dataclass
